@@ -1,0 +1,315 @@
+package review_test
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"shencha/internal/review"
+)
+
+const allParties = review.PartyOffice | review.PartyApplicant | review.PartyProvider | review.PartyLab |
+	review.PartyExpert | review.PartyCommittee | review.PartyCIIDepartment
+
+// inputJSONNames lists the json names of Input's fields, from its struct tags.
+func inputJSONNames(t *testing.T) map[string]reflect.StructField {
+	t.Helper()
+	out := map[string]reflect.StructField{}
+	typ := reflect.TypeFor[review.Input]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			t.Fatalf("Input.%s has no json name", f.Name)
+		}
+		if _, dup := out[name]; dup {
+			t.Fatalf("json name %q used twice in Input", name)
+		}
+		out[name] = f
+	}
+	return out
+}
+
+// fullInput passes every rule's Check.
+func fullInput() *review.Input {
+	return &review.Input{
+		Reason: "the applicant asked", Items: "source code escrow agreement", Outcome: review.OutcomePass,
+		Rationale: "no risk found", Scope: review.ScopePublic, LabOrgID: orgLabA, ExpertUserID: expertZhang,
+		Method:      review.MethodLabTesting,
+		Declaration: &review.Declaration{NoConflict: true, Confidentiality: true, SignedBy: "Zhang Wei"},
+		AssignmentID: 1, Summary: "tested 42 controls", Recommendation: review.OutcomePass,
+		Materials: []string{"report.pdf"}, Clock: "review", Days: 15,
+	}
+}
+
+func TestTable(t *testing.T) {
+	t.Run("ActionsUnique", func(t *testing.T) {
+		seen := map[review.Action]int{}
+		for _, r := range review.Table {
+			seen[r.Action]++
+		}
+		for a, n := range seen {
+			if n != 1 {
+				t.Errorf("action %q appears %d times", a, n)
+			}
+		}
+		if len(seen) != 28 {
+			t.Errorf("table has %d distinct actions, want 28", len(seen))
+		}
+	})
+
+	t.Run("ActionsAndRuleFor", func(t *testing.T) {
+		acts := review.Actions()
+		if len(acts) != len(review.Table) {
+			t.Fatalf("Actions() has %d entries, table %d", len(acts), len(review.Table))
+		}
+		for i, a := range acts {
+			if a != review.Table[i].Action {
+				t.Errorf("Actions()[%d] = %q, want %q", i, a, review.Table[i].Action)
+			}
+			r, ok := review.RuleFor(a)
+			if !ok || r != &review.Table[i] {
+				t.Errorf("RuleFor(%q) = %p, %v; want the table row %p", a, r, ok, &review.Table[i])
+			}
+		}
+		if r, ok := review.RuleFor("approve"); ok || r != nil {
+			t.Errorf("RuleFor(approve) = %v, %v; want nil, false", r, ok)
+		}
+	})
+
+	t.Run("StatesKnown", func(t *testing.T) {
+		for _, r := range review.Table {
+			if len(r.From) == 0 {
+				t.Errorf("%s: no From state", r.Action)
+			}
+			for _, s := range r.From {
+				if !slices.Contains(review.States, s) {
+					t.Errorf("%s: From state %q is not in States", r.Action, s)
+				}
+			}
+			if r.To != "" && !slices.Contains(review.States, r.To) {
+				t.Errorf("%s: To state %q is not in States", r.Action, r.To)
+			}
+			if r.To != "" && slices.Contains(r.From, r.To) {
+				t.Errorf("%s: moves %q to itself; a state-preserving rule has no To", r.Action, r.To)
+			}
+		}
+	})
+
+	t.Run("StatesUnique", func(t *testing.T) {
+		seen := map[review.State]bool{}
+		for _, s := range review.States {
+			if seen[s] {
+				t.Errorf("state %q listed twice", s)
+			}
+			seen[s] = true
+		}
+		closed := 0
+		for _, s := range review.States {
+			if s.Closed() {
+				closed++
+			}
+		}
+		if closed != 5 {
+			t.Errorf("%d closed states, want 5 (not_accepted, not_required, published, withdrawn, terminated)", closed)
+		}
+	})
+
+	t.Run("NoRuleLeavesClosedState", func(t *testing.T) {
+		for _, r := range review.Table {
+			for _, s := range r.From {
+				if s.Closed() {
+					t.Errorf("%s may be taken from closed state %q", r.Action, s)
+				}
+			}
+		}
+	})
+
+	t.Run("ByNonZeroAndKnown", func(t *testing.T) {
+		for _, r := range review.Table {
+			if r.By == 0 {
+				t.Errorf("%s: By is zero, nobody may take it", r.Action)
+			}
+			if r.By&^allParties != 0 {
+				t.Errorf("%s: By %b has unknown party bits", r.Action, r.By)
+			}
+			if len(r.By.Names()) == 0 {
+				t.Errorf("%s: By has no names", r.Action)
+			}
+			if strings.TrimSpace(r.Doc) == "" {
+				t.Errorf("%s: no Doc", r.Action)
+			}
+		}
+	})
+
+	t.Run("EveryOpenStateHasAnExit", func(t *testing.T) {
+		for _, s := range review.States {
+			if s.Closed() {
+				continue
+			}
+			ok := false
+			for _, r := range review.Table {
+				if r.To != "" && r.To != s && slices.Contains(r.From, s) {
+					ok = true
+				}
+			}
+			if !ok {
+				t.Errorf("open state %q has no rule leaving it", s)
+			}
+		}
+	})
+
+	t.Run("EveryStateReachableFromDraft", func(t *testing.T) {
+		reached := reachable(review.StateDraft)
+		for _, s := range review.States {
+			if !reached[s] {
+				t.Errorf("state %q is not reachable from draft", s)
+			}
+		}
+	})
+
+	t.Run("EveryOpenStateCanClose", func(t *testing.T) {
+		for _, s := range review.States {
+			if s.Closed() {
+				continue
+			}
+			canClose := false
+			for r := range reachable(s) {
+				if r.Closed() {
+					canClose = true
+				}
+			}
+			if !canClose {
+				t.Errorf("from %q no closed state is reachable", s)
+			}
+		}
+	})
+
+	t.Run("PublishedReachableWithoutTerminate", func(t *testing.T) {
+		// The ordinary route must reach a published result without the
+		// escape hatches (withdraw, terminate).
+		reached := map[review.State]bool{review.StateDraft: true}
+		queue := []review.State{review.StateDraft}
+		for len(queue) > 0 {
+			s := queue[0]
+			queue = queue[1:]
+			for _, r := range review.Table {
+				if r.Action == review.ActWithdraw || r.Action == review.ActTerminate {
+					continue
+				}
+				if r.To != "" && slices.Contains(r.From, s) && !reached[r.To] {
+					reached[r.To] = true
+					queue = append(queue, r.To)
+				}
+			}
+		}
+		for _, s := range []review.State{review.StatePublished, review.StateNotAccepted, review.StateNotRequired} {
+			if !reached[s] {
+				t.Errorf("%q not reachable from draft without withdraw/terminate", s)
+			}
+		}
+		for _, s := range []review.State{review.StateWithdrawn, review.StateTerminated} {
+			if reached[s] {
+				t.Errorf("%q reachable without withdraw/terminate", s)
+			}
+		}
+	})
+
+	t.Run("NeedsAreInputJSONNames", func(t *testing.T) {
+		names := inputJSONNames(t)
+		for _, r := range review.Table {
+			if (len(r.Needs) == 0) != (r.Check == nil) {
+				t.Errorf("%s: Needs %v but Check set = %v", r.Action, r.Needs, r.Check != nil)
+			}
+			seen := map[string]bool{}
+			for _, n := range r.Needs {
+				if _, ok := names[n]; !ok {
+					t.Errorf("%s: Needs %q, which is not the json name of an Input field", r.Action, n)
+				}
+				if seen[n] {
+					t.Errorf("%s: Needs %q twice", r.Action, n)
+				}
+				seen[n] = true
+			}
+		}
+	})
+
+	t.Run("CheckAcceptsFullInput", func(t *testing.T) {
+		for _, r := range review.Table {
+			if r.Check == nil {
+				continue
+			}
+			if err := r.Check(fullInput()); err != nil {
+				t.Errorf("%s: Check(full input) = %v, want nil", r.Action, err)
+			}
+		}
+	})
+
+	t.Run("CheckRejectsEmptyInputNamingANeed", func(t *testing.T) {
+		for _, r := range review.Table {
+			if r.Check == nil {
+				continue
+			}
+			err := r.Check(&review.Input{})
+			e := asError(t, err)
+			if e.Kind != review.KindInvalid || !slices.Contains(r.Needs, e.Field) {
+				t.Errorf("%s: Check(empty) = %v (kind %s field %q), want invalid naming one of %v", r.Action, e, e.Kind, e.Field, r.Needs)
+			}
+		}
+	})
+
+	t.Run("EachNeedIsRequired", func(t *testing.T) {
+		names := inputJSONNames(t)
+		for _, r := range review.Table {
+			for _, n := range r.Needs {
+				in := fullInput()
+				f := names[n]
+				v := reflect.ValueOf(in).Elem().FieldByIndex(f.Index)
+				v.SetZero()
+				err := r.Check(in)
+				e := asError(t, err)
+				if e.Kind != review.KindInvalid || e.Field != n || e.Params["field"] != n {
+					t.Errorf("%s without %q: got %v (kind %s field %q), want invalid field %q", r.Action, n, e, e.Kind, e.Field, n)
+				}
+			}
+		}
+	})
+}
+
+// reachable follows the table's transitions from a state (BFS).
+func reachable(from review.State) map[review.State]bool {
+	reached := map[review.State]bool{from: true}
+	queue := []review.State{from}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, r := range review.Table {
+			if r.To != "" && slices.Contains(r.From, s) && !reached[r.To] {
+				reached[r.To] = true
+				queue = append(queue, r.To)
+			}
+		}
+	}
+	return reached
+}
+
+func TestPartyNames(t *testing.T) {
+	tests := []struct {
+		name string
+		p    review.Party
+		want []string
+	}{
+		{"Zero", 0, nil},
+		{"Office", review.PartyOffice, []string{"office"}},
+		{"ApplicantProvider", review.PartyApplicant | review.PartyProvider, []string{"applicant", "provider"}},
+		{"All", allParties, []string{"office", "applicant", "provider", "assigned_lab", "assigned_expert", "committee", "cii_department"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.Names(); !slices.Equal(got, tt.want) {
+				t.Errorf("Names() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,617 @@
+package review_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"shencha/internal/review"
+)
+
+// step is one action of a walk through the workflow, with what the store
+// does to the case after the action succeeded.
+type step struct {
+	actor  review.Actor
+	act    review.Action
+	in     *review.Input
+	want   review.State
+	mutate func(c *review.Case)
+}
+
+var declaration = &review.Declaration{NoConflict: true, Confidentiality: true, SignedBy: "Liu Yang"}
+
+// clockTracker applies ClockEffects and checks that every effect is legal
+// for the clock's current status and leaves it as the spec says.
+type clockTracker map[string]string // name → running / paused; absent is stopped
+
+func (ct clockTracker) apply(t *testing.T, from, to review.State) {
+	t.Helper()
+	for _, ef := range review.ClockEffects(from, to) {
+		cur := ct[ef.Clock]
+		switch ef.Op {
+		case review.ClockStart:
+			if cur != "" {
+				t.Errorf("%s→%s starts %s while %s", from, to, ef.Clock, cur)
+			}
+			ct[ef.Clock] = "running"
+		case review.ClockPause:
+			if cur != "running" {
+				t.Errorf("%s→%s pauses %s while %q", from, to, ef.Clock, cur)
+			}
+			ct[ef.Clock] = "paused"
+		case review.ClockResume:
+			if cur != "paused" {
+				t.Errorf("%s→%s resumes %s while %q", from, to, ef.Clock, cur)
+			}
+			ct[ef.Clock] = "running"
+		case review.ClockStop:
+			if cur == "" {
+				t.Errorf("%s→%s stops %s, which is not running", from, to, ef.Clock)
+			}
+			delete(ct, ef.Clock)
+		default:
+			t.Errorf("unknown clock op %q", ef.Op)
+		}
+	}
+	for name, spec := range review.ClockSpecs {
+		want := ""
+		if slices.Contains(spec.Runs, to) {
+			want = "running"
+		} else if slices.Contains(spec.Pauses, to) {
+			want = "paused"
+		}
+		if ct[name] != want {
+			t.Errorf("after %s→%s clock %s is %q, want %q", from, to, name, ct[name], want)
+		}
+	}
+}
+
+// walk runs the steps through Decide, as a store would.
+func walk(t *testing.T, c *review.Case, steps []step) {
+	t.Helper()
+	clocks := clockTracker{}
+	for i, s := range steps {
+		allowed := review.Allowed(s.actor, c)
+		if !slices.Contains(allowed, s.act) {
+			t.Fatalf("step %d: %s by %s in %s not in Allowed %v", i, s.act, s.actor.Username, c.State, allowed)
+		}
+		r, err := review.Decide(s.actor, c, s.act, s.in)
+		if err != nil {
+			t.Fatalf("step %d: Decide(%s, %s) in %s: %v", i, s.actor.Username, s.act, c.State, err)
+		}
+		if r.Action != s.act {
+			t.Fatalf("step %d: Decide returned rule %s, want %s", i, r.Action, s.act)
+		}
+		from := c.State
+		if r.To != "" {
+			c.State = r.To
+		}
+		c.Version++
+		if s.mutate != nil {
+			s.mutate(c)
+		}
+		if c.State != s.want {
+			t.Fatalf("step %d: %s left the case in %s, want %s", i, s.act, c.State, s.want)
+		}
+		if from != c.State {
+			clocks.apply(t, from, c.State)
+		}
+	}
+	if c.State.Closed() {
+		for _, a := range []review.Actor{nationalOffice, financeOffice, committee, providerP, labA, expZhang, ciioEnergy, ciiDeptEnergy} {
+			if got := review.Allowed(a, c); len(got) != 0 {
+				t.Errorf("closed case: %s may still %v", a.Username, got)
+			}
+		}
+		if len(clocks) != 0 {
+			t.Errorf("closed case still has clocks %v", clocks)
+		}
+	}
+}
+
+func addAssignment(as review.Assignment) func(*review.Case) {
+	return func(c *review.Case) { c.Assignments = append(c.Assignments, as) }
+}
+
+func setAssignment(id int64, f func(*review.Assignment)) func(*review.Case) {
+	return func(c *review.Case) {
+		for i := range c.Assignments {
+			if c.Assignments[i].ID == id {
+				f(&c.Assignments[i])
+			}
+		}
+	}
+}
+
+// throughEvaluation steps an enterprise application from draft to
+// expert_assessment with a reported lab and three opinions.
+func throughEvaluation(important bool) []step {
+	steps := []step{
+		{providerP, review.ActUploadMaterial, nil, review.StateDraft, nil},
+		{providerP, review.ActSubmit, nil, review.StateSubmitted, nil},
+		{financeOffice, review.ActBeginScreening, nil, review.StateScreening, nil},
+		{financeOffice, review.ActMarkIncomplete, &review.Input{Items: "architecture diagram"}, review.StateIncomplete, nil},
+		{providerP, review.ActResubmit, nil, review.StateScreening, nil},
+		{nationalOffice, review.ActAccept, nil, review.StateAccepted, nil},
+	}
+	if important {
+		steps = append(steps, step{nationalOffice, review.ActMarkImportant, nil, review.StateAccepted,
+			func(c *review.Case) { c.Important = true }})
+	}
+	steps = append(steps,
+		step{nationalOffice, review.ActAssignLab, &review.Input{LabOrgID: orgLabA, Method: review.MethodLabTesting, Declaration: declaration},
+			review.StateAccepted, addAssignment(labAssignment(1, orgLabA, true, false))},
+		step{nationalOffice, review.ActBeginEvaluation, nil, review.StateEvaluation, nil},
+		step{nationalOffice, review.ActRequestSupplement, &review.Input{Items: "test build"}, review.StateAwaitingSupplement, nil},
+		step{providerP, review.ActAnswerSupplement, nil, review.StateEvaluation, nil},
+		step{labA, review.ActUploadMaterial, nil, review.StateEvaluation, nil},
+		step{labA, review.ActSubmitReport, &review.Input{Summary: "42 controls tested", Recommendation: review.OutcomePass},
+			review.StateEvaluation, setAssignment(1, func(a *review.Assignment) { a.ReportSubmitted = true })},
+		step{nationalOffice, review.ActCompleteEvaluation, nil, review.StateExpertAssessment, nil},
+	)
+	for i, e := range []review.Actor{expZhang, expLi, expWang} {
+		id := int64(10 + i)
+		steps = append(steps, step{nationalOffice, review.ActAssignExpert, &review.Input{ExpertUserID: e.UserID, Declaration: declaration},
+			review.StateExpertAssessment, addAssignment(expertAssignment(id, e.UserID, true, false))})
+	}
+	for i, e := range []review.Actor{expZhang, expLi, expWang} {
+		id := int64(10 + i)
+		steps = append(steps, step{e, review.ActGiveOpinion, &review.Input{Summary: "acceptable risk", Recommendation: review.OutcomeConditionalPass},
+			review.StateExpertAssessment, setAssignment(id, func(a *review.Assignment) { a.OpinionGiven = true })})
+	}
+	return steps
+}
+
+func TestDecideHappyPath(t *testing.T) {
+	t.Run("OK/NotImportant", func(t *testing.T) {
+		c := enterpriseCase(review.StateDraft)
+		steps := append(throughEvaluation(false),
+			step{nationalOffice, review.ActMarkComplex, &review.Input{Reason: "novel crypto"}, review.StateExpertAssessment,
+				func(c *review.Case) { c.Complex = true }},
+			step{nationalOffice, review.ActDecide, &review.Input{Outcome: review.OutcomePass, Rationale: "no risk found"},
+				review.StateDecided, func(c *review.Case) { c.Outcome = review.OutcomePass }},
+			step{nationalOffice, review.ActPublish, &review.Input{Scope: review.ScopePublic}, review.StatePublished,
+				func(c *review.Case) { c.Scope = review.ScopePublic }},
+		)
+		walk(t, c, steps)
+		if c.Referred || c.Important {
+			t.Errorf("case got referred/important on the ordinary route: %+v", c)
+		}
+	})
+
+	t.Run("OK/Important", func(t *testing.T) {
+		c := enterpriseCase(review.StateDraft)
+		steps := throughEvaluation(true)
+		steps = append(steps,
+			step{nationalOffice, review.ActReferToCommittee, nil, review.StateDeliberation,
+				func(c *review.Case) { c.Referred = true }},
+			step{committee, review.ActExtendClock, &review.Input{Clock: "deliberation", Days: 10, Reason: "hearing"},
+				review.StateDeliberation, nil},
+			step{committee, review.ActCommitteeDecide, &review.Input{Outcome: review.OutcomeConditionalPass, Rationale: "fix logging",
+				Conditions: []review.Condition{{Text: "ship audit logs", Due: "2026-12-31"}}}, review.StateDecided,
+				func(c *review.Case) { c.Outcome = review.OutcomeConditionalPass }},
+			step{financeOffice, review.ActPublish, &review.Input{Scope: review.ScopeSector}, review.StatePublished, nil},
+		)
+		walk(t, c, steps)
+	})
+
+	t.Run("ImportantCaseCannotBeDecidedByOffice", func(t *testing.T) {
+		c := enterpriseCase(review.StateDraft)
+		walk(t, c, throughEvaluation(true))
+		if slices.Contains(review.Allowed(nationalOffice, c), review.ActDecide) {
+			t.Errorf("office may decide an important case")
+		}
+		if !slices.Contains(review.Allowed(nationalOffice, c), review.ActReferToCommittee) {
+			t.Errorf("office may not refer an important case with quorum")
+		}
+		if review.CanSee(committee, c) {
+			t.Errorf("committee sees the case before it was referred")
+		}
+	})
+
+	t.Run("OK/CIIONotRequired", func(t *testing.T) {
+		c := ciioCase(review.StateDraft)
+		walk(t, c, []step{
+			{ciioEnergy, review.ActUploadMaterial, nil, review.StateDraft, nil},
+			{ciioEnergy, review.ActDeclare, nil, review.StateDetermination, nil},
+			{ciiDeptEnergy, review.ActDetermineNotRequired, &review.Input{Rationale: "commodity hardware"}, review.StateNotRequired, nil},
+		})
+	})
+
+	t.Run("OK/CIIORequired", func(t *testing.T) {
+		c := ciioCase(review.StateDraft)
+		walk(t, c, []step{
+			{ciioEnergy, review.ActDeclare, nil, review.StateDetermination, nil},
+			{ciiDeptEnergy, review.ActDetermineRequired, &review.Input{Rationale: "core grid control"}, review.StateAccepted, nil},
+			{nationalOffice, review.ActAssignLab, &review.Input{LabOrgID: orgLabB, Method: review.MethodOnSite, Declaration: declaration},
+				review.StateAccepted, addAssignment(review.Assignment{ID: 5, Kind: review.AssignLab, LabOrgID: orgLabB, Method: review.MethodOnSite, Active: true})},
+			{nationalOffice, review.ActBeginEvaluation, nil, review.StateEvaluation, nil},
+			{nationalOffice, review.ActTerminate, &review.Input{Reason: "procurement cancelled"}, review.StateTerminated, nil},
+		})
+	})
+
+	t.Run("OK/Withdraw", func(t *testing.T) {
+		c := enterpriseCase(review.StateDraft)
+		walk(t, c, []step{
+			{providerP, review.ActSubmit, nil, review.StateSubmitted, nil},
+			{nationalOffice, review.ActBeginScreening, nil, review.StateScreening, nil},
+			{providerP, review.ActWithdraw, nil, review.StateWithdrawn, nil},
+		})
+	})
+
+	t.Run("OK/NotAccepted", func(t *testing.T) {
+		c := &review.Case{Trigger: review.TriggerStateRequest, ApplicantOrgID: orgStateDept, ProviderOrgID: orgProviderQ,
+			State: review.StateDraft, Category: "cloud_services"}
+		walk(t, c, []step{
+			{requester, review.ActSubmit, nil, review.StateSubmitted, nil},
+			{nationalOffice, review.ActBeginScreening, nil, review.StateScreening, nil},
+			{nationalOffice, review.ActNotAccept, &review.Input{Reason: "outside Art. 2"}, review.StateNotAccepted, nil},
+		})
+	})
+}
+
+func TestDecideErrors(t *testing.T) {
+	important := func(c *review.Case) *review.Case { c.Important = true; return c }
+	evaluation := func(as ...review.Assignment) *review.Case {
+		c := enterpriseCase(review.StateEvaluation)
+		c.Assignments = as
+		return c
+	}
+	assessment := func(opinions int, imp bool) *review.Case {
+		c := enterpriseCase(review.StateExpertAssessment)
+		c.Important = imp
+		c.Assignments = []review.Assignment{labAssignment(1, orgLabA, true, true)}
+		for i := range 3 {
+			c.Assignments = append(c.Assignments, expertAssignment(int64(10+i), int64(expertZhang+i), true, i < opinions))
+		}
+		return c
+	}
+	decidePass := &review.Input{Outcome: review.OutcomePass, Rationale: "fine"}
+	long := strings.Repeat("x", 20001)
+
+	tests := []struct {
+		name  string
+		actor review.Actor
+		c     *review.Case
+		act   review.Action
+		in    *review.Input
+		want  wantErr
+	}{
+		{"ErrUnknownAction", nationalOffice, enterpriseCase(review.StateScreening), "approve", nil,
+			wantErr{review.KindInvalid, "field_unknown_value", "action", map[string]string{"value": "approve"}}},
+		{"ErrNotFound/UnassignedLab", labB, enterpriseCase(review.StateScreening), review.ActAccept, nil,
+			wantErr{review.KindNotFound, "not_found", "", map[string]string{"what": "case"}}},
+		{"ErrNotFound/Anonymous", anonymous, enterpriseCase(review.StateScreening), review.ActUploadMaterial, nil,
+			wantErr{review.KindNotFound, "not_found", "", nil}},
+		{"ErrNotFound/OtherSectorOffice", financeOffice, ciioCase(review.StateAccepted), review.ActAccept, nil,
+			wantErr{review.KindNotFound, "not_found", "", nil}},
+		{"ErrNotFound/BeforeUnknownAction", providerQ, enterpriseCase(review.StateScreening), "approve", nil,
+			wantErr{review.KindNotFound, "not_found", "", nil}},
+		{"ErrForbidden/ProviderAccepts", providerP, enterpriseCase(review.StateScreening), review.ActAccept, nil,
+			wantErr{review.KindForbidden, "forbidden", "", map[string]string{"action": "accept"}}},
+		{"ErrForbidden/BeforeIllegalTransition", providerP, enterpriseCase(review.StateDraft), review.ActAccept, nil,
+			wantErr{review.KindForbidden, "forbidden", "", nil}},
+		{"ErrForbidden/LabDecides", labA, withQuorum(enterpriseCase(review.StateExpertAssessment)), review.ActDecide, decidePass,
+			wantErr{review.KindForbidden, "forbidden", "", nil}},
+		{"ErrForbidden/OfficeGivesOpinion", nationalOffice, enterpriseCase(review.StateExpertAssessment), review.ActGiveOpinion, nil,
+			wantErr{review.KindForbidden, "forbidden", "", nil}},
+		{"ErrForbidden/CIIDeptOnOwnCaseCannotAccept", ciiDeptEnergy, ciioCase(review.StateScreening), review.ActAccept, nil,
+			wantErr{review.KindForbidden, "forbidden", "", nil}},
+		{"ErrIllegalTransition/AcceptDraft", nationalOffice, enterpriseCase(review.StateDraft), review.ActAccept, nil,
+			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"action": "accept", "state": "draft"}}},
+		{"ErrIllegalTransition/BeforeInput", nationalOffice, enterpriseCase(review.StateAccepted), review.ActNotAccept, nil,
+			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"action": "not_accept", "state": "accepted"}}},
+		{"ErrIllegalTransition/FromClosed", providerP, enterpriseCase(review.StatePublished), review.ActWithdraw, nil,
+			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"state": "published"}}},
+		{"ErrReasonRequired/Nil", nationalOffice, enterpriseCase(review.StateScreening), review.ActNotAccept, nil,
+			wantErr{review.KindInvalid, "field_required", "reason", map[string]string{"field": "reason"}}},
+		{"ErrReasonRequired/Blank", nationalOffice, enterpriseCase(review.StateScreening), review.ActNotAccept, &review.Input{Reason: " \t\n"},
+			wantErr{review.KindInvalid, "field_required", "reason", nil}},
+		{"ErrReasonTooLong", nationalOffice, enterpriseCase(review.StateScreening), review.ActNotAccept, &review.Input{Reason: long},
+			wantErr{review.KindInvalid, "field_too_long", "reason", map[string]string{"max": "20000"}}},
+		{"ErrItemsRequired", nationalOffice, enterpriseCase(review.StateScreening), review.ActMarkIncomplete, &review.Input{Reason: "x"},
+			wantErr{review.KindInvalid, "field_required", "items", nil}},
+		{"ErrOutcomeRequired", nationalOffice, assessment(3, false), review.ActDecide, &review.Input{Rationale: "fine"},
+			wantErr{review.KindInvalid, "field_required", "outcome", nil}},
+		{"ErrOutcomeUnknown", nationalOffice, assessment(3, false), review.ActDecide, &review.Input{Outcome: "maybe", Rationale: "fine"},
+			wantErr{review.KindInvalid, "field_unknown_value", "outcome", map[string]string{"value": "maybe"}}},
+		{"ErrRationaleRequired/Office", nationalOffice, assessment(3, false), review.ActDecide, &review.Input{Outcome: review.OutcomeFail},
+			wantErr{review.KindInvalid, "field_required", "rationale", nil}},
+		{"ErrConditionsRequired", nationalOffice, assessment(3, false), review.ActDecide,
+			&review.Input{Outcome: review.OutcomeConditionalPass, Rationale: "fix logging"},
+			wantErr{review.KindInvalid, "field_required", "conditions", nil}},
+		{"ErrConditionsOnPass", nationalOffice, assessment(3, false), review.ActDecide,
+			&review.Input{Outcome: review.OutcomePass, Rationale: "ok", Conditions: []review.Condition{{Text: "x", Due: "2026-12-31"}}},
+			wantErr{review.KindInvalid, "field_invalid", "conditions", nil}},
+		{"ErrConditionTextRequired", nationalOffice, assessment(3, false), review.ActDecide,
+			&review.Input{Outcome: review.OutcomeConditionalPass, Rationale: "ok", Conditions: []review.Condition{{Text: " ", Due: "2026-12-31"}}},
+			wantErr{review.KindInvalid, "field_required", "conditions.text", nil}},
+		{"ErrConditionDue/Month13", nationalOffice, assessment(3, false), review.ActDecide,
+			&review.Input{Outcome: review.OutcomeConditionalPass, Rationale: "ok", Conditions: []review.Condition{{Text: "logs", Due: "2026-13-01"}}},
+			wantErr{review.KindInvalid, "field_invalid", "conditions.due", map[string]string{"rule": "YYYY-MM-DD"}}},
+		{"ErrConditionDue/SecondBad", committee, func() *review.Case { c := assessment(3, true); c.State = review.StateDeliberation; c.Referred = true; return c }(),
+			review.ActCommitteeDecide,
+			&review.Input{Outcome: review.OutcomeConditionalPass, Rationale: "ok", Conditions: []review.Condition{
+				{Text: "logs", Due: "2026-12-31"}, {Text: "sbom", Due: "31/12/2026"}}},
+			wantErr{review.KindInvalid, "field_invalid", "conditions.due", nil}},
+		{"ErrScopeUnknown", nationalOffice, enterpriseCase(review.StateDecided), review.ActPublish, &review.Input{Scope: "world"},
+			wantErr{review.KindInvalid, "field_unknown_value", "scope", map[string]string{"value": "world"}}},
+		{"ErrScopeRequired", nationalOffice, enterpriseCase(review.StateDecided), review.ActPublish, &review.Input{},
+			wantErr{review.KindInvalid, "field_required", "scope", nil}},
+		{"ErrLabRequired", nationalOffice, enterpriseCase(review.StateAccepted), review.ActAssignLab,
+			&review.Input{Method: review.MethodLabTesting, Declaration: declaration},
+			wantErr{review.KindInvalid, "field_required", "lab_org_id", nil}},
+		{"ErrMethodRequired", nationalOffice, enterpriseCase(review.StateAccepted), review.ActAssignLab,
+			&review.Input{LabOrgID: orgLabA, Declaration: declaration},
+			wantErr{review.KindInvalid, "field_required", "method", nil}},
+		{"ErrMethodUnknown", nationalOffice, enterpriseCase(review.StateAccepted), review.ActAssignLab,
+			&review.Input{LabOrgID: orgLabA, Method: "x_ray", Declaration: declaration},
+			wantErr{review.KindInvalid, "field_unknown_value", "method", map[string]string{"value": "x_ray"}}},
+		{"ErrDeclarationRequired", nationalOffice, enterpriseCase(review.StateAccepted), review.ActAssignLab,
+			&review.Input{LabOrgID: orgLabA, Method: review.MethodLabTesting},
+			wantErr{review.KindInvalid, "field_required", "declaration", nil}},
+		{"ErrDeclarationConflict", nationalOffice, enterpriseCase(review.StateAccepted), review.ActAssignExpert,
+			&review.Input{ExpertUserID: expertZhang, Declaration: &review.Declaration{NoConflict: false, Confidentiality: true, SignedBy: "Zhang"}},
+			wantErr{review.KindInvalid, "declaration_required", "declaration", nil}},
+		{"ErrDeclarationConfidentiality", nationalOffice, enterpriseCase(review.StateAccepted), review.ActAssignExpert,
+			&review.Input{ExpertUserID: expertZhang, Declaration: &review.Declaration{NoConflict: true, SignedBy: "Zhang"}},
+			wantErr{review.KindInvalid, "declaration_required", "declaration", nil}},
+		{"ErrDeclarationUnsigned", nationalOffice, enterpriseCase(review.StateAccepted), review.ActAssignExpert,
+			&review.Input{ExpertUserID: expertZhang, Declaration: &review.Declaration{NoConflict: true, Confidentiality: true, SignedBy: "  "}},
+			wantErr{review.KindInvalid, "declaration_required", "declaration", nil}},
+		{"ErrExpertRequired", nationalOffice, enterpriseCase(review.StateAccepted), review.ActAssignExpert,
+			&review.Input{ExpertUserID: -1, Declaration: declaration},
+			wantErr{review.KindInvalid, "field_required", "expert_user_id", nil}},
+		{"ErrAssignmentRequired", nationalOffice, enterpriseCase(review.StateEvaluation), review.ActEndAssignment, &review.Input{Reason: "tie found"},
+			wantErr{review.KindInvalid, "field_required", "assignment_id", nil}},
+		{"ErrEndAssignmentReasonRequired", nationalOffice, enterpriseCase(review.StateEvaluation), review.ActEndAssignment, &review.Input{AssignmentID: 1},
+			wantErr{review.KindInvalid, "field_required", "reason", nil}},
+		{"ErrClockRequired", nationalOffice, enterpriseCase(review.StateEvaluation), review.ActExtendClock, &review.Input{Days: 5, Reason: "x"},
+			wantErr{review.KindInvalid, "field_required", "clock", nil}},
+		{"ErrClockUnknown", nationalOffice, enterpriseCase(review.StateEvaluation), review.ActExtendClock, &review.Input{Clock: "lunch", Days: 5, Reason: "x"},
+			wantErr{review.KindInvalid, "field_unknown_value", "clock", map[string]string{"value": "lunch"}}},
+		{"ErrDaysZero", nationalOffice, enterpriseCase(review.StateEvaluation), review.ActExtendClock, &review.Input{Clock: "review", Reason: "x"},
+			wantErr{review.KindInvalid, "field_out_of_range", "days", map[string]string{"min": "1", "max": "60"}}},
+		{"ErrDays61", nationalOffice, enterpriseCase(review.StateEvaluation), review.ActExtendClock, &review.Input{Clock: "review", Days: 61, Reason: "x"},
+			wantErr{review.KindInvalid, "field_out_of_range", "days", nil}},
+		{"ErrExtendReasonRequired", nationalOffice, enterpriseCase(review.StateEvaluation), review.ActExtendClock, &review.Input{Clock: "review", Days: 60},
+			wantErr{review.KindInvalid, "field_required", "reason", nil}},
+		{"ErrRecommendationRequired", labA, evaluation(labAssignment(1, orgLabA, true, false)), review.ActSubmitReport, &review.Input{Summary: "done"},
+			wantErr{review.KindInvalid, "field_required", "recommendation", nil}},
+		{"ErrSummaryRequired", labA, evaluation(labAssignment(1, orgLabA, true, false)), review.ActSubmitReport, &review.Input{Recommendation: review.OutcomeFail},
+			wantErr{review.KindInvalid, "field_required", "summary", nil}},
+		{"ErrRationaleRequired/CIIDept", ciiDeptEnergy, ciioCase(review.StateDetermination), review.ActDetermineRequired, nil,
+			wantErr{review.KindInvalid, "field_required", "rationale", nil}},
+		{"InputBeforeGuard", nationalOffice, assessment(3, true), review.ActDecide, &review.Input{},
+			wantErr{review.KindInvalid, "field_required", "outcome", nil}},
+		{"ErrGuard/BeginEvaluationNoLab", nationalOffice, enterpriseCase(review.StateAccepted), review.ActBeginEvaluation, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "a_lab_must_be_assigned"}}},
+		{"ErrGuard/BeginEvaluationEndedLab", nationalOffice, func() *review.Case {
+			c := enterpriseCase(review.StateAccepted)
+			c.Assignments = []review.Assignment{labAssignment(1, orgLabA, false, false), expertAssignment(2, expertZhang, true, false)}
+			return c
+		}(), review.ActBeginEvaluation, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "a_lab_must_be_assigned"}}},
+		{"ErrGuard/CompleteEvaluationUnreported", nationalOffice,
+			evaluation(labAssignment(1, orgLabA, true, true), labAssignment(2, orgLabB, true, false)), review.ActCompleteEvaluation, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "every_assigned_lab_must_report"}}},
+		{"ErrGuard/CompleteEvaluationNoActiveLab", nationalOffice,
+			evaluation(labAssignment(1, orgLabA, false, true)), review.ActCompleteEvaluation, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "a_lab_must_be_assigned"}}},
+		{"ErrGuard/DecideImportant", nationalOffice, assessment(3, true), review.ActDecide, decidePass,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "important_cases_are_decided_by_the_committee"}}},
+		{"ErrGuard/DecideWithoutQuorum", nationalOffice, assessment(2, false), review.ActDecide, decidePass,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "expert_quorum_not_reached"}}},
+		{"ErrGuard/OpinionsOfEndedExpertsDoNotCount", nationalOffice, func() *review.Case {
+			c := assessment(3, false)
+			c.Assignments[3].Active = false
+			return c
+		}(), review.ActDecide, decidePass,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "expert_quorum_not_reached"}}},
+		{"ErrGuard/ReferWithoutQuorum", nationalOffice, assessment(2, true), review.ActReferToCommittee, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "expert_quorum_not_reached"}}},
+		{"ErrGuard/ReferNotImportant", nationalOffice, assessment(3, false), review.ActReferToCommittee, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "only_important_cases_go_to_the_committee"}}},
+		{"ErrGuard/MarkImportantTwice", nationalOffice, important(enterpriseCase(review.StateScreening)), review.ActMarkImportant, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "important_cases_are_decided_by_the_committee"}}},
+		{"ErrGuard/MarkComplexTwice", nationalOffice, func() *review.Case { c := enterpriseCase(review.StateEvaluation); c.Complex = true; return c }(),
+			review.ActMarkComplex, &review.Input{Reason: "again"},
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "already_complex"}}},
+		{"ErrGuard/SubmitCIIOCase", ciioEnergy, ciioCase(review.StateDraft), review.ActSubmit, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "not_for_trigger_ciio_procurement"}}},
+		{"ErrGuard/DeclareEnterpriseCase", providerP, enterpriseCase(review.StateDraft), review.ActDeclare, nil,
+			wantErr{review.KindConflict, "guard_failed", "", map[string]string{"rule": "only_for_trigger_ciio_procurement"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := *tt.c
+			r, err := review.Decide(tt.actor, tt.c, tt.act, tt.in)
+			if r != nil {
+				t.Errorf("Decide returned rule %s along with an error", r.Action)
+			}
+			e := checkErr(t, err, tt.want)
+			if e.Kind == review.KindConflict {
+				want := actionStrings(review.Allowed(tt.actor, tt.c))
+				if !slices.Equal(e.Allowed, want) {
+					t.Errorf("Allowed = %v, want Allowed(actor, case) = %v", e.Allowed, want)
+				}
+			} else if len(e.Allowed) != 0 {
+				t.Errorf("a %s error lists Allowed %v", e.Kind, e.Allowed)
+			}
+			if tt.c.State != before.State || tt.c.Version != before.Version {
+				t.Errorf("Decide changed the case")
+			}
+		})
+	}
+}
+
+// TestDecideConflictAllowed checks the allowed actions an illegal transition
+// names against a hand-written list.
+func TestDecideConflictAllowed(t *testing.T) {
+	tests := []struct {
+		name  string
+		actor review.Actor
+		c     *review.Case
+		act   review.Action
+		want  []string
+	}{
+		{"OfficeAcceptsDraft", nationalOffice, enterpriseCase(review.StateDraft), review.ActAccept,
+			[]string{"end_assignment", "upload_material", "mark_important", "extend_clock", "terminate"}},
+		{"ProviderWithdrawsPublished", providerP, enterpriseCase(review.StatePublished), review.ActWithdraw, nil},
+		{"ProviderResubmitsScreening", providerP, enterpriseCase(review.StateScreening), review.ActResubmit,
+			[]string{"upload_material", "withdraw"}},
+		{"GuardFailureAlsoListsAllowed", nationalOffice, enterpriseCase(review.StateAccepted), review.ActBeginEvaluation,
+			[]string{"assign_lab", "assign_expert", "end_assignment", "upload_material", "mark_important", "mark_complex", "extend_clock", "terminate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := review.Decide(tt.actor, tt.c, tt.act, nil)
+			e := asError(t, err)
+			if e.Kind != review.KindConflict {
+				t.Fatalf("kind = %s, want conflict (%v)", e.Kind, e)
+			}
+			if !sameSet(e.Allowed, tt.want) {
+				t.Errorf("Allowed = %v, want %v", e.Allowed, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecideOK(t *testing.T) {
+	tests := []struct {
+		name  string
+		actor review.Actor
+		c     *review.Case
+		act   review.Action
+		in    *review.Input
+		to    review.State
+	}{
+		{"SubmitNilInput", providerP, enterpriseCase(review.StateDraft), review.ActSubmit, nil, review.StateSubmitted},
+		{"StatePreserving", nationalOffice, enterpriseCase(review.StateEvaluation), review.ActExtendClock,
+			&review.Input{Clock: "review", Days: 60, Reason: "lab backlog"}, ""},
+		{"ReasonAtLimit", nationalOffice, enterpriseCase(review.StateScreening), review.ActNotAccept,
+			&review.Input{Reason: strings.Repeat("x", 20000)}, review.StateNotAccepted},
+		{"SectorOfficeOnOwnSector", financeOffice, enterpriseCase(review.StateScreening), review.ActAccept, nil, review.StateAccepted},
+		{"CommitteeExtendsOnReferred", committee, func() *review.Case {
+			c := withQuorum(enterpriseCase(review.StateDeliberation))
+			c.Important, c.Referred = true, true
+			return c
+		}(), review.ActExtendClock, &review.Input{Clock: "deliberation", Days: 1, Reason: "x"}, ""},
+		{"ApplicantOfficeWithdraws", nationalOffice, &review.Case{Trigger: review.TriggerMarketFeedback, ApplicantOrgID: orgNational,
+			ProviderOrgID: orgProviderP, State: review.StateScreening}, review.ActWithdraw, nil, review.StateWithdrawn},
+		{"ConditionalPassWithConditions", nationalOffice, withQuorum(enterpriseCase(review.StateExpertAssessment)), review.ActDecide,
+			&review.Input{Outcome: review.OutcomeConditionalPass, Rationale: "ok", Conditions: []review.Condition{{Text: "logs", Due: "2027-02-28"}}},
+			review.StateDecided},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := review.Decide(tt.actor, tt.c, tt.act, tt.in)
+			if err != nil {
+				t.Fatalf("Decide: %v", err)
+			}
+			if r.Action != tt.act || r.To != tt.to {
+				t.Errorf("rule %s → %q, want %s → %q", r.Action, r.To, tt.act, tt.to)
+			}
+		})
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	const (
+		upload   = review.ActUploadMaterial
+		endAs    = review.ActEndAssignment
+		extend   = review.ActExtendClock
+		term     = review.ActTerminate
+		markImp  = review.ActMarkImportant
+		markCplx = review.ActMarkComplex
+	)
+	tests := []struct {
+		name  string
+		actor review.Actor
+		c     *review.Case
+		want  []review.Action
+	}{
+		{"OfficeScreening", nationalOffice, enterpriseCase(review.StateScreening),
+			[]review.Action{review.ActMarkIncomplete, review.ActAccept, review.ActNotAccept, endAs, upload, markImp, extend, term}},
+		{"OfficeScreeningImportant", nationalOffice, func() *review.Case { c := enterpriseCase(review.StateScreening); c.Important = true; return c }(),
+			[]review.Action{review.ActMarkIncomplete, review.ActAccept, review.ActNotAccept, endAs, upload, extend, term}},
+		{"OfficeApplicantScreening", nationalOffice, &review.Case{Trigger: review.TriggerMarketFeedback, ApplicantOrgID: orgNational,
+			ProviderOrgID: orgProviderP, State: review.StateScreening},
+			[]review.Action{review.ActMarkIncomplete, review.ActAccept, review.ActNotAccept, endAs, upload, markImp, extend, review.ActWithdraw, term}},
+		{"OfficeSubmitted", financeOffice, enterpriseCase(review.StateSubmitted),
+			[]review.Action{review.ActBeginScreening, endAs, markImp, extend, term}},
+		{"OfficeEvaluationLabsReported", nationalOffice, evaluationCase(labAssignment(1, orgLabA, true, true)),
+			[]review.Action{review.ActAssignLab, review.ActAssignExpert, endAs, upload, review.ActRequestSupplement,
+				review.ActCompleteEvaluation, markImp, markCplx, extend, term}},
+		{"OfficeEvaluationLabPending", nationalOffice, evaluationCase(labAssignment(1, orgLabA, true, false)),
+			[]review.Action{review.ActAssignLab, review.ActAssignExpert, endAs, upload, review.ActRequestSupplement,
+				markImp, markCplx, extend, term}},
+		{"OfficeAssessmentQuorum", nationalOffice, withQuorum(enterpriseCase(review.StateExpertAssessment)),
+			[]review.Action{review.ActAssignExpert, endAs, review.ActDecide, markImp, markCplx, extend, term}},
+		{"OfficeAssessmentImportantQuorum", nationalOffice, func() *review.Case {
+			c := withQuorum(enterpriseCase(review.StateExpertAssessment))
+			c.Important = true
+			return c
+		}(), []review.Action{review.ActAssignExpert, endAs, review.ActReferToCommittee, markCplx, extend, term}},
+		{"OfficeDeliberation", nationalOffice, func() *review.Case {
+			c := withQuorum(enterpriseCase(review.StateDeliberation))
+			c.Important, c.Referred = true, true
+			return c
+		}(), []review.Action{endAs, extend, term}},
+		{"OfficeDecided", nationalOffice, enterpriseCase(review.StateDecided),
+			[]review.Action{endAs, review.ActPublish, extend, term}},
+		{"OfficePublished", nationalOffice, enterpriseCase(review.StatePublished), nil},
+		{"ProviderDraft", providerP, enterpriseCase(review.StateDraft),
+			[]review.Action{review.ActSubmit, upload, review.ActWithdraw}},
+		{"ProviderIncomplete", providerP, enterpriseCase(review.StateIncomplete),
+			[]review.Action{review.ActResubmit, upload, review.ActWithdraw}},
+		{"ProviderAwaitingSupplement", providerP, enterpriseCase(review.StateAwaitingSupplement),
+			[]review.Action{upload, review.ActAnswerSupplement, review.ActWithdraw}},
+		{"ProviderDecided", providerP, enterpriseCase(review.StateDecided), nil},
+		{"NonApplicantProviderOnCIIOCase", providerQ, ciioCase(review.StateAwaitingSupplement),
+			[]review.Action{upload, review.ActAnswerSupplement}},
+		{"NonApplicantProviderIncomplete", providerQ, ciioCase(review.StateIncomplete),
+			[]review.Action{review.ActResubmit, upload}},
+		{"LabEvaluation", labA, evaluationCase(labAssignment(1, orgLabA, true, false)),
+			[]review.Action{upload, review.ActSubmitReport}},
+		{"LabExpertAssessment", labA, withQuorum(enterpriseCase(review.StateExpertAssessment)), nil},
+		{"ExpertAssessment", expZhang, withQuorum(enterpriseCase(review.StateExpertAssessment)),
+			[]review.Action{review.ActGiveOpinion}},
+		{"UnassignedExpert", expChen, withQuorum(enterpriseCase(review.StateExpertAssessment)), nil},
+		{"CommitteeDeliberation", committee, func() *review.Case {
+			c := withQuorum(enterpriseCase(review.StateDeliberation))
+			c.Important, c.Referred = true, true
+			return c
+		}(), []review.Action{review.ActCommitteeDecide, extend}},
+		{"CIIODraft", ciioEnergy, ciioCase(review.StateDraft),
+			[]review.Action{review.ActDeclare, upload, review.ActWithdraw}},
+		{"CIIODetermination", ciioEnergy, ciioCase(review.StateDetermination),
+			[]review.Action{upload, review.ActWithdraw}},
+		{"CIIDeptDetermination", ciiDeptEnergy, ciioCase(review.StateDetermination),
+			[]review.Action{review.ActDetermineRequired, review.ActDetermineNotRequired}},
+		{"CIIDeptOtherSector", ciiDeptFinance, ciioCase(review.StateDetermination), nil},
+		{"Anonymous", anonymous, enterpriseCase(review.StateScreening), nil},
+		{"Admin", admin, enterpriseCase(review.StateScreening), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := review.Allowed(tt.actor, tt.c)
+			if !sameSet(got, tt.want) {
+				t.Errorf("Allowed = %v, want %v", got, tt.want)
+			}
+			// Every allowed action is one Decide accepts, bar its input.
+			for _, a := range got {
+				_, err := review.Decide(tt.actor, tt.c, a, fullInput())
+				if err != nil {
+					t.Errorf("%s is allowed but Decide says %v", a, err)
+				}
+			}
+		})
+	}
+}
+
+func evaluationCase(as ...review.Assignment) *review.Case {
+	c := enterpriseCase(review.StateEvaluation)
+	c.Assignments = as
+	return c
+}

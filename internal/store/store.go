@@ -1,0 +1,345 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"shencha/internal/calendar"
+	"shencha/internal/review"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Dialect names a database.
+type Dialect string
+
+// Dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the database. Its methods are safe for concurrent use.
+type Store struct {
+	w, r    *sql.DB // writer and readers; the same pool on PostgreSQL
+	dialect Dialect
+	jobs    *river.Client[*sql.Tx]
+
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// Budgets are the working-day budgets of the review clocks.
+	Budgets map[string]int
+	// Validity is how long a listing stays valid after publication.
+	Validity time.Duration
+
+	cal atomic.Pointer[calendar.Calendar]
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn: a postgres:// URL, or the path of a SQLite file.
+// It does not migrate; call Migrate, or CheckSchema to refuse an old schema.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s := &Store{Now: time.Now, Budgets: defaultBudgets(), Validity: 3 * 365 * 24 * time.Hour}
+	s.cal.Store(calendar.Default())
+	if IsPostgres(dsn) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+		s.w, s.r, s.dialect = db, db, Postgres
+	} else {
+		base := "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// One writer connection: SQLite has one writer anyway, and queueing
+		// in Go is cheaper and fairer than busy retries.
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+		s.w, s.r, s.dialect = w, r, SQLite
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	jobs, err := river.NewClient(s.riverDriver(), &river.Config{})
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("job client: %w", err)
+	}
+	s.jobs = jobs
+	return s, nil
+}
+
+func defaultBudgets() map[string]int {
+	m := map[string]int{}
+	for k, v := range calendar.Defaults {
+		m[k] = v
+	}
+	return m
+}
+
+// riverDriver returns the job queue's driver over the writer pool.
+func (s *Store) riverDriver() riverDriver {
+	if s.dialect == Postgres {
+		return riverdatabasesql.New(s.w)
+	}
+	return riversqlite.New(s.w)
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Dialect says which database this is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB returns the writer pool, for the job client and for tests.
+func (s *Store) DB() *sql.DB { return s.w }
+
+// SetJobs replaces the insert-only job client with one that also works jobs,
+// so jobs inserted in a transaction are seen by the same client.
+func (s *Store) SetJobs(c *river.Client[*sql.Tx]) { s.jobs = c }
+
+// Calendar returns the working-day calendar in force.
+func (s *Store) Calendar() *calendar.Calendar { return s.cal.Load() }
+
+// migrations lists the embedded migrations of the dialect by number.
+func (s *Store) migrations() ([]migration, error) {
+	return readMigrations(s.dialect)
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func readMigrations(d Dialect) ([]migration, error) {
+	dir := path.Join("migrations", string(d))
+	entries, err := fs.ReadDir(migrationsFS, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", e.Name())
+		}
+		b, err := fs.ReadFile(migrationsFS, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{v, e.Name(), string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// MigrationNames lists the embedded migration file names of a dialect.
+func MigrationNames(d Dialect) ([]string, error) {
+	ms, err := readMigrations(d)
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.name)
+	}
+	return out, err
+}
+
+// SchemaVersion returns the applied schema version (0 for an empty database).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("schema_version: %w", err)
+	}
+	var v sql.NullInt64
+	if err := s.w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema_version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// Migrate applies pending migrations, each in one transaction, then the job
+// queue's own migrations. On PostgreSQL an advisory lock keeps replicas
+// starting together from racing.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	var conn *sql.Conn
+	if s.dialect == Postgres {
+		conn, err = s.w.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(1936221550)`); err != nil {
+			return fmt.Errorf("migrate lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(1936221550)`)
+	}
+	cur, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.version <= cur {
+			continue
+		}
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)`, m.version, ts(s.Now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	mig, err := rivermigrate.New(s.riverDriver(), nil)
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	if _, err := mig.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	return s.loadCalendar(ctx)
+}
+
+// ErrSchemaOutdated means the database needs `shencha migrate`.
+var ErrSchemaOutdated = errors.New("store: database schema is out of date; run `shencha migrate`")
+
+// CheckSchema refuses a database whose schema is behind the binary.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	cur, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if cur < ms[len(ms)-1].version {
+		return fmt.Errorf("%w (at %d, binary needs %d)", ErrSchemaOutdated, cur, ms[len(ms)-1].version)
+	}
+	return s.loadCalendar(ctx)
+}
+
+// tx runs fn in a write transaction and commits if it returns nil.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return review.Internal(fmt.Errorf("begin: %w", err))
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		if isSerialization(err) {
+			return review.Conflict("concurrent_update")
+		}
+		return review.Internal(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// forUpdate locks selected rows on PostgreSQL; SQLite's immediate
+// transactions already hold the one write lock.
+func (s *Store) forUpdate() string {
+	if s.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+func isUnique(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func isSerialization(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
+}
+
+const tsLayout = "2006-01-02T15:04:05.000000Z"
+
+// ts renders a time for storage: fixed-width UTC text sorts as time does.
+func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
+
+// parseTS reads a stored time; "" is the zero time.
+func parseTS(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, _ := time.Parse(tsLayout, s)
+	return t
+}
+
+// day renders the civil date (China time) of t.
+func day(t time.Time) string { return calendar.DateOf(t).String() }
+
+// nullID stores 0 as NULL for optional references.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// wrap turns a database failure into an internal error naming the operation;
+// domain errors pass through unchanged.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *review.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return review.Internal(fmt.Errorf("%s: %w", op, err))
+}

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"shencha/internal/calendar"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func contains[T comparable](list []T, v T) bool { return slices.Contains(list, v) }
+
+func joinStrings[T ~string](list []T) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = string(v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func splitStrings[T ~string](s string) []T {
+	if s == "" {
+		return nil
+	}
+	var out []T
+	for _, p := range strings.Split(s, ",") {
+		out = append(out, T(p))
+	}
+	return out
+}
+
+// parseDay reads a stored date as midnight China time.
+func parseDay(s string) time.Time {
+	d, err := calendar.ParseDate(s)
+	if err != nil {
+		return time.Time{}
+	}
+	return d.Time()
+}
+
+func jsonMarshal(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
