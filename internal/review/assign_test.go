@@ -76,7 +76,11 @@ func TestCheckLabAssignment(t *testing.T) {
 			accWith(func(a *review.Accreditation) { a.SuspendedAt = ptr(day) }), nil, day, accInvalid("suspended")},
 		{"ErrMethodNotCovered", enterpriseCase(review.StateAccepted), labOrgA, review.MethodOnSite, []review.Accreditation{goodAcc()}, nil, day,
 			&wantErr{review.KindConflict, "accreditation_invalid", "lab_org_id", map[string]string{"reason": "method_not_covered", "method": "on_site_inspection"}}},
-		{"ErrCategoryNotCovered", func() *review.Case { c := enterpriseCase(review.StateAccepted); c.Category = "hpc_and_servers"; return c }(),
+		{"ErrCategoryNotCovered", func() *review.Case {
+			c := enterpriseCase(review.StateAccepted)
+			c.Category = "hpc_and_servers"
+			return c
+		}(),
 			labOrgA, review.MethodLabTesting, []review.Accreditation{goodAcc()}, nil, day,
 			&wantErr{review.KindConflict, "accreditation_invalid", "lab_org_id", map[string]string{"reason": "category_not_covered", "category": "hpc_and_servers"}}},
 		{"ErrNoAccreditation", enterpriseCase(review.StateAccepted), labOrgA, review.MethodLabTesting, nil, nil, day, accInvalid("no_accreditation")},

@@ -177,7 +177,7 @@ func ParseNumber(s string) (year, seq int, err error) {
 	}
 	year, err1 := strconv.Atoi(parts[1])
 	seq, err2 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || seq < 1 || (seq > 9999 && parts[2][0] == '0') {
+	if err1 != nil || err2 != nil || seq < 1 || year < 1000 || FormatNumber(year, seq) != s {
 		return 0, 0, Invalid("number", "field_invalid", "rule", "CSR-YYYY-NNNN")
 	}
 	return year, seq, nil

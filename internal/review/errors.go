@@ -116,7 +116,7 @@ func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
 // test can check each has a message in every locale.
 var ErrorCodes = []string{
 	"field_required", "field_invalid", "field_too_long", "field_too_short", "field_unknown_value",
-	"field_out_of_range", "body_invalid", "body_too_large",
+	"field_out_of_range", "field_unknown", "body_invalid", "body_too_large",
 	"unauthorized", "forbidden", "not_found", "internal", "rate_limited",
 	"illegal_transition", "guard_failed", "concurrent_update", "duplicate",
 	"conflict_of_interest", "accreditation_invalid", "declaration_required",

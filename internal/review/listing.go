@@ -2,6 +2,7 @@ package review
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -127,7 +128,7 @@ func NextListingStatus(a Actor, act ListingAction, history []ListingEvent, reaso
 		}
 		return "", e
 	}
-	if r.NeedsReason && !automatic && len(reason) == 0 {
+	if r.NeedsReason && !automatic && strings.TrimSpace(reason) == "" {
 		return "", Required("reason")
 	}
 	if r.To != "" {

@@ -110,8 +110,6 @@ func TestNextListingStatus(t *testing.T) {
 }
 
 func TestNextListingStatusBlankReason(t *testing.T) {
-	t.Skip("BUG: listing.go NextListingStatus checks len(reason) == 0, so a whitespace-only reason passes; " +
-		"every other reason in the package (needText, Org.Validate, CheckOpen) is trimmed first")
 	_, err := review.NextListingStatus(nationalOffice, review.ListSuspend, history(review.ListingPassed), "  \t", false)
 	checkErr(t, err, wantErr{review.KindInvalid, "field_required", "reason", nil})
 }

@@ -143,7 +143,7 @@ type Actor struct {
 }
 
 // Anonymous reports whether nobody is signed in.
-func (a Actor) Anonymous() bool { return a.UserID == 0 }
+func (a Actor) Anonymous() bool { return a.UserID == 0 && a.Username == "" }
 
 // System is the actor of automatic work (timers); it is never a user.
 var System = Actor{Username: "system"}

@@ -208,7 +208,6 @@ func TestActorAnonymous(t *testing.T) {
 		want bool
 	}{
 		{"Zero", review.Actor{}, true},
-		{"System", review.System, true},
 		{"SignedIn", providerP, false},
 		{"RoleWithoutUser", review.Actor{Role: review.RoleOffice, OrgID: orgNational}, true},
 	}
@@ -219,6 +218,13 @@ func TestActorAnonymous(t *testing.T) {
 			}
 		})
 	}
+	t.Run("SystemSeesNoCase", func(t *testing.T) {
+		for _, c := range generatedCases() {
+			if review.CanSee(review.System, c) {
+				t.Fatalf("System sees case %+v", *c)
+			}
+		}
+	})
 	t.Run("RoleWithoutUserSeesNothing", func(t *testing.T) {
 		a := review.Actor{Role: review.RoleOffice, OrgID: orgNational}
 		if review.CanSee(a, enterpriseCase(review.StateScreening)) {

@@ -36,8 +36,8 @@ func fullInput() *review.Input {
 	return &review.Input{
 		Reason: "the applicant asked", Items: "source code escrow agreement", Outcome: review.OutcomePass,
 		Rationale: "no risk found", Scope: review.ScopePublic, LabOrgID: orgLabA, ExpertUserID: expertZhang,
-		Method:      review.MethodLabTesting,
-		Declaration: &review.Declaration{NoConflict: true, Confidentiality: true, SignedBy: "Zhang Wei"},
+		Method:       review.MethodLabTesting,
+		Declaration:  &review.Declaration{NoConflict: true, Confidentiality: true, SignedBy: "Zhang Wei"},
 		AssignmentID: 1, Summary: "tested 42 controls", Recommendation: review.OutcomePass,
 		Materials: []string{"report.pdf"}, Clock: "review", Days: 15,
 	}
@@ -292,6 +292,55 @@ func reachable(from review.State) map[review.State]bool {
 		}
 	}
 	return reached
+}
+
+// TestTableParties pins who may take each action, written out from the
+// design so that a change to the table's access is a deliberate one.
+func TestTableParties(t *testing.T) {
+	want := map[review.Action][]string{
+		review.ActSubmit:               {"applicant"},
+		review.ActDeclare:              {"applicant"},
+		review.ActDetermineRequired:    {"cii_department"},
+		review.ActDetermineNotRequired: {"cii_department"},
+		review.ActBeginScreening:       {"office"},
+		review.ActMarkIncomplete:       {"office"},
+		review.ActResubmit:             {"applicant", "provider"},
+		review.ActAccept:               {"office"},
+		review.ActNotAccept:            {"office"},
+		review.ActAssignLab:            {"office"},
+		review.ActAssignExpert:         {"office"},
+		review.ActEndAssignment:        {"office"},
+		review.ActBeginEvaluation:      {"office"},
+		review.ActUploadMaterial:       {"office", "applicant", "provider", "assigned_lab"},
+		review.ActRequestSupplement:    {"office"},
+		review.ActAnswerSupplement:     {"applicant", "provider"},
+		review.ActSubmitReport:         {"assigned_lab"},
+		review.ActCompleteEvaluation:   {"office"},
+		review.ActGiveOpinion:          {"assigned_expert"},
+		review.ActReferToCommittee:     {"office"},
+		review.ActDecide:               {"office"},
+		review.ActCommitteeDecide:      {"committee"},
+		review.ActPublish:              {"office"},
+		review.ActMarkImportant:        {"office"},
+		review.ActMarkComplex:          {"office"},
+		review.ActExtendClock:          {"office", "committee"},
+		review.ActWithdraw:             {"applicant"},
+		review.ActTerminate:            {"office"},
+	}
+	if len(want) != len(review.Table) {
+		t.Errorf("expectation has %d actions, table %d", len(want), len(review.Table))
+	}
+	for _, r := range review.Table {
+		t.Run(string(r.Action), func(t *testing.T) {
+			w, ok := want[r.Action]
+			if !ok {
+				t.Fatalf("no expectation for %s", r.Action)
+			}
+			if got := r.By.Names(); !slices.Equal(got, w) {
+				t.Errorf("By = %v, want %v", got, w)
+			}
+		})
+	}
 }
 
 func TestPartyNames(t *testing.T) {

@@ -52,7 +52,7 @@ func PartiesOf(a Actor, c *Case) Party {
 	if a.Role == RoleOffice && (a.Sector == "" || a.Sector == c.Sector) {
 		p |= PartyOffice
 	}
-	if a.OrgID == c.ApplicantOrgID && a.Role != RoleAdmin {
+	if a.OrgID != 0 && a.OrgID == c.ApplicantOrgID && a.Role != RoleAdmin {
 		p |= PartyApplicant
 	}
 	if a.Role == RoleProvider && a.OrgID == c.ProviderOrgID {
@@ -72,7 +72,7 @@ func PartiesOf(a Actor, c *Case) Party {
 	if a.Role == RoleCommittee && c.Referred {
 		p |= PartyCommittee
 	}
-	if a.Role == RoleCIIDepartment && c.Trigger == TriggerCIIOProcurement && c.Sector == a.Sector {
+	if a.Role == RoleCIIDepartment && a.Sector != "" && c.Trigger == TriggerCIIOProcurement && c.Sector == a.Sector {
 		p |= PartyCIIDepartment
 	}
 	return p

@@ -293,6 +293,9 @@ func TestDecideErrors(t *testing.T) {
 			wantErr{review.KindForbidden, "forbidden", "", nil}},
 		{"ErrForbidden/LabDecides", labA, withQuorum(enterpriseCase(review.StateExpertAssessment)), review.ActDecide, decidePass,
 			wantErr{review.KindForbidden, "forbidden", "", nil}},
+		{"ErrForbidden/ExpertSubmitsReport", expZhang, evaluationCase(expertAssignment(2, expertZhang, true, false)), review.ActSubmitReport,
+			&review.Input{Summary: "s", Recommendation: review.OutcomePass},
+			wantErr{review.KindForbidden, "forbidden", "", map[string]string{"action": "submit_report"}}},
 		{"ErrForbidden/OfficeGivesOpinion", nationalOffice, enterpriseCase(review.StateExpertAssessment), review.ActGiveOpinion, nil,
 			wantErr{review.KindForbidden, "forbidden", "", nil}},
 		{"ErrForbidden/CIIDeptOnOwnCaseCannotAccept", ciiDeptEnergy, ciioCase(review.StateScreening), review.ActAccept, nil,
@@ -301,6 +304,12 @@ func TestDecideErrors(t *testing.T) {
 			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"action": "accept", "state": "draft"}}},
 		{"ErrIllegalTransition/BeforeInput", nationalOffice, enterpriseCase(review.StateAccepted), review.ActNotAccept, nil,
 			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"action": "not_accept", "state": "accepted"}}},
+		{"ErrIllegalTransition/MarkImportantInDeliberation", nationalOffice, func() *review.Case {
+			c := withQuorum(enterpriseCase(review.StateDeliberation))
+			c.Important, c.Referred = true, true
+			return c
+		}(), review.ActMarkImportant, nil,
+			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"action": "mark_important", "state": "deliberation"}}},
 		{"ErrIllegalTransition/FromClosed", providerP, enterpriseCase(review.StatePublished), review.ActWithdraw, nil,
 			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"state": "published"}}},
 		{"ErrReasonRequired/Nil", nationalOffice, enterpriseCase(review.StateScreening), review.ActNotAccept, nil,
@@ -329,7 +338,12 @@ func TestDecideErrors(t *testing.T) {
 		{"ErrConditionDue/Month13", nationalOffice, assessment(3, false), review.ActDecide,
 			&review.Input{Outcome: review.OutcomeConditionalPass, Rationale: "ok", Conditions: []review.Condition{{Text: "logs", Due: "2026-13-01"}}},
 			wantErr{review.KindInvalid, "field_invalid", "conditions.due", map[string]string{"rule": "YYYY-MM-DD"}}},
-		{"ErrConditionDue/SecondBad", committee, func() *review.Case { c := assessment(3, true); c.State = review.StateDeliberation; c.Referred = true; return c }(),
+		{"ErrConditionDue/SecondBad", committee, func() *review.Case {
+			c := assessment(3, true)
+			c.State = review.StateDeliberation
+			c.Referred = true
+			return c
+		}(),
 			review.ActCommitteeDecide,
 			&review.Input{Outcome: review.OutcomeConditionalPass, Rationale: "ok", Conditions: []review.Condition{
 				{Text: "logs", Due: "2026-12-31"}, {Text: "sbom", Due: "31/12/2026"}}},
@@ -574,6 +588,7 @@ func TestAllowed(t *testing.T) {
 			[]review.Action{review.ActResubmit, upload}},
 		{"LabEvaluation", labA, evaluationCase(labAssignment(1, orgLabA, true, false)),
 			[]review.Action{upload, review.ActSubmitReport}},
+		{"ExpertEvaluation", expZhang, evaluationCase(labAssignment(1, orgLabA, true, false), expertAssignment(2, expertZhang, true, false)), nil},
 		{"LabExpertAssessment", labA, withQuorum(enterpriseCase(review.StateExpertAssessment)), nil},
 		{"ExpertAssessment", expZhang, withQuorum(enterpriseCase(review.StateExpertAssessment)),
 			[]review.Action{review.ActGiveOpinion}},

@@ -197,7 +197,7 @@ func (s *Store) Login(ctx context.Context, username, password, kind string, ttl 
 	now := s.Now()
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, kind, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			th, id, kind, "*", ts(now), ts(now.Add(ttl))); err != nil {
+			th, id, kind, "read,write", ts(now), ts(now.Add(ttl))); err != nil {
 			return wrap("login", err)
 		}
 		return s.audit(ctx, tx, a, "login", "user:"+itoa(id), map[string]string{"from": from, "kind": kind})
@@ -205,21 +205,102 @@ func (s *Store) Login(ctx context.Context, username, password, kind string, ttl 
 	return tok, a, err
 }
 
-// TokenActor resolves a bearer or session token to its actor.
-func (s *Store) TokenActor(ctx context.Context, token string) (review.Actor, error) {
+// TokenActor resolves a bearer or session token to its actor and scopes.
+func (s *Store) TokenActor(ctx context.Context, token string) (review.Actor, []string, error) {
 	if !strings.HasPrefix(token, auth.TokenPrefix) {
-		return review.Actor{}, review.Unauthorized()
+		return review.Actor{}, nil, review.Unauthorized()
 	}
 	var uid int64
-	var expires, revoked string
-	err := s.r.QueryRowContext(ctx, `SELECT user_id, expires_at, revoked_at FROM tokens WHERE hash = $1`, auth.HashToken(token)).Scan(&uid, &expires, &revoked)
+	var expires, revoked, scopes string
+	err := s.r.QueryRowContext(ctx, `SELECT user_id, expires_at, revoked_at, scopes FROM tokens WHERE hash = $1`, auth.HashToken(token)).Scan(&uid, &expires, &revoked, &scopes)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (revoked != "" || !parseTS(expires).After(s.Now())) {
-		return review.Actor{}, review.Unauthorized()
+		return review.Actor{}, nil, review.Unauthorized()
 	}
 	if err != nil {
-		return review.Actor{}, wrap("token", err)
+		return review.Actor{}, nil, wrap("token", err)
 	}
-	return s.ActorOf(ctx, uid)
+	a, err := s.ActorOf(ctx, uid)
+	return a, strings.Split(scopes, ","), err
+}
+
+// Token scopes: read lets a client only read; write lets it act too.
+var TokenScopes = []string{"read", "write"}
+
+// APIToken describes a machine client's token (never its secret).
+type APIToken struct {
+	ID        int64    `json:"id"`
+	Name      string   `json:"name"`
+	Scopes    []string `json:"scopes"`
+	CreatedAt string   `json:"created_at"`
+	ExpiresAt string   `json:"expires_at"`
+	RevokedAt string   `json:"revoked_at,omitempty"`
+}
+
+// CreateToken issues an API token for the actor's own account, scoped and
+// expiring. The secret is returned once and only its hash is kept.
+func (s *Store) CreateToken(ctx context.Context, a review.Actor, name string, scopes []string, ttl time.Duration) (string, APIToken, error) {
+	if a.Anonymous() {
+		return "", APIToken{}, review.Unauthorized()
+	}
+	if strings.TrimSpace(name) == "" || len(name) > 100 {
+		return "", APIToken{}, review.Invalid("name", "field_invalid", "rule", "1 to 100 characters")
+	}
+	if len(scopes) == 0 {
+		return "", APIToken{}, review.Required("scopes")
+	}
+	for _, sc := range scopes {
+		if !contains(TokenScopes, sc) {
+			return "", APIToken{}, review.Invalid("scopes", "field_unknown_value", "value", sc)
+		}
+	}
+	if ttl < time.Hour || ttl > 366*24*time.Hour {
+		return "", APIToken{}, review.Invalid("ttl_hours", "field_out_of_range", "min", "1", "max", "8784")
+	}
+	tok, th := auth.NewToken()
+	now := s.Now()
+	t := APIToken{Name: name, Scopes: scopes, CreatedAt: ts(now), ExpiresAt: ts(now.Add(ttl))}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO tokens (hash, user_id, kind, name, scopes, created_at, expires_at) VALUES ($1, $2, 'api', $3, $4, $5, $6) RETURNING id`,
+			th, a.UserID, name, strings.Join(scopes, ","), t.CreatedAt, t.ExpiresAt).Scan(&t.ID); err != nil {
+			return wrap("create token", err)
+		}
+		return s.audit(ctx, tx, a, "token.create", "user:"+itoa(a.UserID), map[string]any{"token": t.ID, "scopes": scopes})
+	})
+	return tok, t, err
+}
+
+// Tokens lists the actor's named API tokens.
+func (s *Store) Tokens(ctx context.Context, a review.Actor) ([]APIToken, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, scopes, created_at, expires_at, revoked_at FROM tokens WHERE user_id = $1 AND name <> '' ORDER BY id`, a.UserID)
+	if err != nil {
+		return nil, wrap("tokens", err)
+	}
+	defer rows.Close()
+	out := []APIToken{}
+	for rows.Next() {
+		var t APIToken
+		var scopes string
+		if err := rows.Scan(&t.ID, &t.Name, &scopes, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt); err != nil {
+			return nil, wrap("tokens", err)
+		}
+		t.Scopes = strings.Split(scopes, ",")
+		out = append(out, t)
+	}
+	return out, wrap("tokens", rows.Err())
+}
+
+// RevokeToken revokes one of the actor's tokens.
+func (s *Store) RevokeToken(ctx context.Context, a review.Actor, id int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at = ''`, ts(s.Now()), id, a.UserID)
+		if err != nil {
+			return wrap("revoke token", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return review.NotFound("token")
+		}
+		return s.audit(ctx, tx, a, "token.revoke", "user:"+itoa(a.UserID), map[string]int64{"token": id})
+	})
 }
 
 // Logout revokes a token.

@@ -347,4 +347,3 @@ func (s *Store) clockViews(ctx context.Context, caseID int64) ([]ClockView, erro
 	}
 	return out, nil
 }
-

@@ -1,0 +1,346 @@
+// Package cli implements shencha's subcommands: serve, demo, migrate, the
+// admin commands and audit verify. It wires the store, blob store, job
+// queue and HTTP server together and owns the data dir's layout.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"shencha/internal/auth"
+	"shencha/internal/blob"
+	"shencha/internal/demo"
+	"shencha/internal/jobs"
+	"shencha/internal/review"
+	"shencha/internal/server"
+	"shencha/internal/store"
+)
+
+const usage = `shencha — cybersecurity review of network products and services
+
+Usage:
+  shencha serve   [--data-dir DIR] [--db DSN] [--addr HOST:PORT] [--tls-cert F --tls-key F]
+  shencha demo    [--data-dir DIR] [--addr HOST:PORT] [--demo-password PW]
+  shencha migrate [--data-dir DIR] [--db DSN]
+  shencha org add  --name NAME --kind KIND [--sector SECTOR] [--data-dir DIR | --db DSN]
+  shencha user add --username U --org NAME --role ROLE [--display-name N] [--data-dir DIR | --db DSN]
+                   (password from $SHENCHA_PASSWORD)
+  shencha audit verify [--data-dir DIR | --db DSN]
+
+The data dir holds db/ (SQLite), blobs/ (files) and keys/ (server keys).
+--db takes a postgres:// URL to use PostgreSQL instead of the embedded SQLite.
+`
+
+// Main runs a command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"serve"}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdout, false)
+	case "demo":
+		err = serve(ctx, args[1:], stdout, true)
+	case "migrate":
+		err = migrate(ctx, args[1:], stdout)
+	case "org":
+		err = orgCmd(ctx, args[1:], stdout)
+	case "user":
+		err = userCmd(ctx, args[1:], stdout)
+	case "audit":
+		err = auditCmd(ctx, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "shencha: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "shencha:", err)
+		return 1
+	}
+	return 0
+}
+
+// dataDir lays out a data dir: db/, blobs/, keys/, each private.
+type dataDir string
+
+func (d dataDir) ensure() error {
+	for _, sub := range []string{"db", "blobs", "keys"} {
+		if err := os.MkdirAll(filepath.Join(string(d), sub), 0o700); err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+	}
+	return nil
+}
+
+func (d dataDir) sqlite() string { return filepath.Join(string(d), "db", "shencha.db") }
+func (d dataDir) blobs() string  { return filepath.Join(string(d), "blobs") }
+
+type dbFlags struct {
+	dataDir, db string
+}
+
+func (f *dbFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&f.dataDir, "data-dir", "data", "data directory (db/, blobs/, keys/)")
+	fs.StringVar(&f.db, "db", "", "database: a postgres:// URL, or a SQLite file (default DATA-DIR/db/shencha.db)")
+}
+
+func (f *dbFlags) open(ctx context.Context) (*store.Store, error) {
+	d := dataDir(f.dataDir)
+	if err := d.ensure(); err != nil {
+		return nil, err
+	}
+	dsn := f.db
+	if dsn == "" {
+		dsn = d.sqlite()
+	}
+	return store.Open(ctx, dsn)
+}
+
+func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var dbf dbFlags
+	dbf.add(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	cert := fs.String("tls-cert", "", "TLS certificate file")
+	key := fs.String("tls-key", "", "TLS key file")
+	password := fs.String("demo-password", demo.DefaultPassword, "demo users' password (demo)")
+	if demoMode {
+		fs.Lookup("data-dir").DefValue = ""
+		dbf.dataDir = ""
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if demoMode && dbf.dataDir == "" {
+		dir, err := os.MkdirTemp("", "shencha-demo-")
+		if err != nil {
+			return err
+		}
+		dbf.dataDir = dir
+	}
+	if demoMode && store.IsPostgres(dbf.db) {
+		return errors.New("demo serves an embedded SQLite database; use serve for PostgreSQL")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s, err := dbf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if demoMode {
+		if err := s.Migrate(ctx); err != nil {
+			return err
+		}
+		if _, err := s.UserByName(ctx, "admin"); review.IsKind(err, review.KindNotFound) {
+			f, err := demo.Seed(ctx, s, *password, auth.Cheap)
+			if err != nil {
+				return err
+			}
+			if err := demo.SeedCases(ctx, s, f); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+	} else if err := s.CheckSchema(ctx); err != nil {
+		return err
+	}
+	blobs, err := blob.NewLocal(dataDir(dbf.dataDir).blobs())
+	if err != nil {
+		return err
+	}
+	client, err := jobs.Start(ctx, s, log)
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != ""}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		// No whole-request timeout: large uploads stream for as long as they move.
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if *cert != "" {
+		scheme = "https"
+	}
+	url := scheme + "://" + ln.Addr().String()
+	fmt.Fprintf(out, "shencha listening on %s\n  data dir: %s\n", url, dbf.dataDir)
+	if demoMode {
+		fmt.Fprintf(out, "  DEMO MODE: seeded demonstration data, not for real reviews\n  demo logins (password %q):\n", *password)
+		for _, u := range demo.Users {
+			fmt.Fprintf(out, "    %-18s %-15s %s\n", u.Username, u.Role, u.About)
+		}
+		fmt.Fprintf(out, "  try: curl -s %s/api/v1/login -d '{\"username\":\"office\",\"password\":%q}'\n", url, *password)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if *cert != "" {
+			errc <- srv.ServeTLS(ln, *cert, *key)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(shut)
+	client.Stop(shut)
+	return nil
+}
+
+func migrate(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	var dbf dbFlags
+	dbf.add(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := dbf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	v, err := s.SchemaVersion(ctx)
+	fmt.Fprintf(out, "schema at version %d (%s)\n", v, s.Dialect())
+	return err
+}
+
+// operator is the actor of local admin commands: whoever can run the binary
+// against the database is the platform operator; the audit names them.
+func operator() review.Actor {
+	name := os.Getenv("USER")
+	if name == "" {
+		name = "unknown"
+	}
+	return review.Actor{Username: "cli:" + name, Role: review.RoleAdmin}
+}
+
+func orgCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: shencha org add --name NAME --kind KIND [--sector SECTOR]")
+	}
+	fs := flag.NewFlagSet("org add", flag.ContinueOnError)
+	var dbf dbFlags
+	dbf.add(fs)
+	name := fs.String("name", "", "organisation name")
+	kind := fs.String("kind", "", "kind: "+joinKinds())
+	sector := fs.String("sector", "", "sector (empty: national)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	s, err := dbf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.CheckSchema(ctx); err != nil {
+		return err
+	}
+	o, err := s.CreateOrg(ctx, operator(), review.Org{Name: *name, Kind: review.OrgKind(*kind), Sector: *sector})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "organisation %d: %s (%s)\n", o.ID, o.Name, o.Kind)
+	return nil
+}
+
+func joinKinds() string {
+	var k []string
+	for _, x := range review.OrgKinds {
+		k = append(k, string(x))
+	}
+	return strings.Join(k, ", ")
+}
+
+func userCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: shencha user add --username U --org NAME --role ROLE (password from $SHENCHA_PASSWORD)")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	var dbf dbFlags
+	dbf.add(fs)
+	username := fs.String("username", "", "login name")
+	display := fs.String("display-name", "", "display name")
+	orgName := fs.String("org", "", "organisation name")
+	role := fs.String("role", "", "role")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	password := os.Getenv("SHENCHA_PASSWORD")
+	if password == "" {
+		return errors.New("set SHENCHA_PASSWORD to the new user's password (kept out of the process list)")
+	}
+	s, err := dbf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.CheckSchema(ctx); err != nil {
+		return err
+	}
+	org, err := s.OrgByName(ctx, *orgName)
+	if err != nil {
+		return fmt.Errorf("organisation %q: %w", *orgName, err)
+	}
+	u, err := s.CreateUser(ctx, operator(), review.User{Username: *username, DisplayName: *display, OrgID: org.ID, Role: review.Role(*role)}, password, auth.Default)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "user %d: %s (%s, %s)\n", u.ID, u.Username, u.Role, org.Name)
+	return nil
+}
+
+func auditCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return errors.New("usage: shencha audit verify [--data-dir DIR | --db DSN]")
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	var dbf dbFlags
+	dbf.add(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	s, err := dbf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.VerifyAudit(ctx)
+	var b *store.AuditBreak
+	if errors.As(err, &b) {
+		return fmt.Errorf("audit chain BROKEN after %d good rows: %w", n, b)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "audit chain OK: %d rows verified\n", n)
+	return nil
+}

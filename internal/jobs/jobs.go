@@ -1,0 +1,99 @@
+// Package jobs runs shencha's background work on the job queue kept in the
+// same database (riverqueue/river): review clocks' overdue checks, listing
+// expiry, overdue conditions, and a periodic sweep as a backstop. Jobs are
+// inserted by the store in the transaction of the change that causes them;
+// this package only works them.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"shencha/internal/store"
+)
+
+// SweepEvery is how often the backstop sweep runs.
+var SweepEvery = 15 * time.Minute
+
+type clockWorker struct {
+	river.WorkerDefaults[store.ClockCheckArgs]
+	s *store.Store
+}
+
+func (w *clockWorker) Work(ctx context.Context, j *river.Job[store.ClockCheckArgs]) error {
+	_, err := w.s.CheckClock(ctx, j.Args.ClockID)
+	return err
+}
+
+type expiryWorker struct {
+	river.WorkerDefaults[store.ListingExpiryArgs]
+	s *store.Store
+}
+
+func (w *expiryWorker) Work(ctx context.Context, j *river.Job[store.ListingExpiryArgs]) error {
+	_, err := w.s.ExpireListing(ctx, j.Args.ListingID)
+	return err
+}
+
+type conditionWorker struct {
+	river.WorkerDefaults[store.ConditionDueArgs]
+	s *store.Store
+}
+
+func (w *conditionWorker) Work(ctx context.Context, j *river.Job[store.ConditionDueArgs]) error {
+	_, err := w.s.CheckCondition(ctx, j.Args.ConditionID)
+	return err
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[store.SweepArgs]
+	s   *store.Store
+	log *slog.Logger
+}
+
+func (w *sweepWorker) Work(ctx context.Context, j *river.Job[store.SweepArgs]) error {
+	c, l, k, err := w.s.Sweep(ctx)
+	if c+l+k > 0 {
+		w.log.Info("timer sweep", "overdue_clocks", c, "expired_listings", l, "suspended_for_conditions", k)
+	}
+	return err
+}
+
+// Start starts a working job client over the store's database and hands it
+// to the store, so jobs inserted in transactions reach it. Stop it with
+// client.Stop on shutdown.
+func Start(ctx context.Context, s *store.Store, log *slog.Logger) (*river.Client[*sql.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &clockWorker{s: s})
+	river.AddWorker(workers, &expiryWorker{s: s})
+	river.AddWorker(workers, &conditionWorker{s: s})
+	river.AddWorker(workers, &sweepWorker{s: s, log: log})
+	var driver riverdriver.Driver[*sql.Tx]
+	if s.Dialect() == store.Postgres {
+		driver = riverdatabasesql.New(s.DB())
+	} else {
+		driver = riversqlite.New(s.DB())
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Logger:  log,
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return store.SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := client.Start(ctx); err != nil {
+		return nil, err
+	}
+	s.SetJobs(client)
+	return client, nil
+}

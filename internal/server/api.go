@@ -1,0 +1,639 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"shencha/internal/blob"
+	"shencha/internal/review"
+	"shencha/internal/store"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// register lists every route: the OpenAPI document is built from this list.
+func (s *Server) register() {
+	s.handle("GET", "/healthz", "liveness and database check", true, s.health)
+	s.handle("GET", "/api/v1/openapi.json", "this API's OpenAPI 3.1 document", true, s.openapi)
+	s.handle("POST", "/api/v1/login", "sign in; returns a bearer token and sets a session cookie", true, s.login)
+	s.handle("POST", "/api/v1/logout", "revoke the current token or session", false, s.logout)
+	s.handle("GET", "/api/v1/me", "the signed-in user", false, s.me)
+	s.handle("GET", "/api/v1/tokens", "your API tokens", false, s.tokens)
+	s.handle("POST", "/api/v1/tokens", "create a scoped, expiring API token", false, s.createToken)
+	s.handle("DELETE", "/api/v1/tokens/{id}", "revoke an API token", false, s.revokeToken)
+
+	s.handle("GET", "/api/v1/cases", "cases you may see, newest first, cursor-paged", false, s.listCases)
+	s.handle("POST", "/api/v1/cases", "open a case (draft)", false, s.createCase)
+	s.handle("GET", "/api/v1/cases/{number}", "one case with your allowed_actions", false, s.getCase)
+	s.handle("POST", "/api/v1/cases/{number}/actions/{action}", "take an action on a case", false, s.caseAction)
+	s.handle("POST", "/api/v1/cases/{number}/materials", "upload a file to a case (raw body; ?filename=)", false, s.uploadMaterial)
+	s.handle("GET", "/api/v1/cases/{number}/materials/{id}", "download a case file (audited)", false, s.downloadMaterial)
+	s.handle("GET", "/api/v1/overdue", "overdue clocks on cases you may see", false, s.overdue)
+	s.handle("POST", "/api/v1/conditions/{id}/met", "record that a condition was honoured (office)", false, s.conditionMet)
+
+	s.handle("GET", "/api/v1/listings", "register: status of product versions by purl, cpe, product+version or listing id; as_of=DATE", true, s.listings)
+	s.handle("POST", "/api/v1/listings/{id}/actions/{action}", "suspend, reinstate or revoke a listing (office)", false, s.listingAction)
+
+	s.handle("GET", "/api/v1/products", "products (provider: its own)", false, s.products)
+	s.handle("POST", "/api/v1/products", "add a product or service", false, s.createProduct)
+	s.handle("GET", "/api/v1/products/{id}", "a product with its versions", true, s.product)
+	s.handle("POST", "/api/v1/products/{id}/versions", "add a version", false, s.addVersion)
+
+	s.handle("GET", "/api/v1/orgs", "organisations (admin, office)", false, s.orgs)
+	s.handle("POST", "/api/v1/orgs", "add an organisation (admin)", false, s.createOrg)
+	s.handle("GET", "/api/v1/users", "users (admin; office sees experts)", false, s.users)
+	s.handle("POST", "/api/v1/users", "add a user (admin)", false, s.createUser)
+	s.handle("GET", "/api/v1/accreditations", "lab accreditations (admin, office)", false, s.accreditations)
+	s.handle("POST", "/api/v1/accreditations", "accredit a lab (admin)", false, s.createAccreditation)
+	s.handle("POST", "/api/v1/accreditations/{id}/suspend", "suspend an accreditation; its assignments end (admin)", false, s.suspendAccreditation)
+	s.handle("POST", "/api/v1/ties", "declare a tie between a lab or expert and a provider (admin)", false, s.createTie)
+	s.handle("POST", "/api/v1/calendar", "load a year of official holidays (admin; holiday-cn JSON)", false, s.loadCalendar)
+	s.handle("GET", "/api/v1/audit/verify", "verify the audit chain (admin)", false, s.verifyAudit)
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	if err := s.cfg.Store.DB().PingContext(r.Context()); err != nil {
+		return review.Internal(err)
+	}
+	writeJSON(w, 200, map[string]any{"status": "ok", "demo": s.cfg.Demo})
+	return nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Username == "" {
+		return review.Required("username")
+	}
+	if in.Password == "" {
+		return review.Required("password")
+	}
+	tok, a, err := s.cfg.Store.Login(r.Context(), in.Username, in.Password, "session", s.cfg.SessionTTL, clientAddr(r))
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.SessionTTL / time.Second)})
+	writeJSON(w, 200, map[string]any{"token": tok, "user": a.Username, "role": a.Role, "expires_in": int(s.cfg.SessionTTL / time.Second)})
+	return nil
+}
+
+func clientAddr(r *http.Request) string { return r.RemoteAddr }
+
+func bearer(r *http.Request) string {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return strings.TrimSpace(tok)
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.cfg.Store.Logout(r.Context(), actor(r), bearer(r)); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	org, err := s.cfg.Store.Org(r.Context(), a.OrgID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"id": a.UserID, "username": a.Username, "role": a.Role, "org": org.Name, "org_id": org.ID, "sector": a.Sector})
+	return nil
+}
+
+func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.cfg.Store.Tokens(r.Context(), actor(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"items": list})
+	return nil
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name     string   `json:"name"`
+		Scopes   []string `json:"scopes"`
+		TTLHours int      `json:"ttl_hours"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	tok, t, err := s.cfg.Store.CreateToken(r.Context(), actor(r), in.Name, in.Scopes, time.Duration(in.TTLHours)*time.Hour)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, map[string]any{"token": tok, "info": t})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.RevokeToken(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, review.Invalid(name, "field_invalid", "rule", "a positive integer")
+	}
+	return id, nil
+}
+
+func queryID(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, review.Invalid(name, "field_invalid", "rule", "a positive integer")
+	}
+	return id, nil
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := store.CaseFilter{State: review.State(q.Get("state")), Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			return review.Invalid("limit", "field_invalid", "rule", "an integer")
+		}
+		f.Limit = n
+	}
+	page, err := s.cfg.Store.ListCases(r.Context(), actor(r), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, page)
+	return nil
+}
+
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
+	var in review.NewCase
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.cfg.Store.CreateCase(r.Context(), actor(r), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+c.Number)
+	writeJSON(w, 201, c)
+	return nil
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.cfg.Store.Case(r.Context(), actor(r), r.PathValue("number"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, c)
+	return nil
+}
+
+func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) error {
+	var in review.Input
+	if r.ContentLength != 0 {
+		if err := s.decode(w, r, &in); err != nil {
+			return err
+		}
+	}
+	act := review.Action(r.PathValue("action"))
+	if act == review.ActUploadMaterial {
+		return review.Invalid("action", "field_invalid", "rule", "upload files with POST /api/v1/cases/{number}/materials")
+	}
+	c, err := s.cfg.Store.ApplyAction(r.Context(), actor(r), r.PathValue("number"), act, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, c)
+	return nil
+}
+
+// uploadMaterial streams the body into the blob store: authorised first, so
+// nobody can fill the disk with files for cases they may not touch, then
+// hashed and stored; a client digest (X-Content-SHA256) must match.
+func (s *Server) uploadMaterial(w http.ResponseWriter, r *http.Request) error {
+	a, number := actor(r), r.PathValue("number")
+	if err := s.cfg.Store.Authorize(r.Context(), a, number, review.ActUploadMaterial); err != nil {
+		return err
+	}
+	name := r.URL.Query().Get("filename")
+	if strings.TrimSpace(name) == "" {
+		return review.Required("filename")
+	}
+	var want blob.Digest
+	if h := r.Header.Get("X-Content-SHA256"); h != "" {
+		d, err := blob.ParseDigest(h)
+		if err != nil {
+			return review.Invalid("X-Content-SHA256", "field_invalid", "rule", "sha256:<64 hex>")
+		}
+		want = d
+	}
+	if r.ContentLength > s.cfg.MaxUpload {
+		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxUpload))
+	}
+	info, err := s.cfg.Blobs.Put(r.Context(), r.Body, want, s.cfg.MaxUpload)
+	switch {
+	case errIs(err, blob.ErrTooLarge):
+		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxUpload))
+	case errIs(err, blob.ErrDigestMismatch):
+		return review.Invalid("X-Content-SHA256", "field_invalid", "rule", "does not match the uploaded content")
+	case err != nil:
+		return review.Internal(err)
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	m, err := s.cfg.Store.AddMaterial(r.Context(), a, number, store.MaterialView{Digest: info.Digest.String(), Size: info.Size, Filename: name, ContentType: ct})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, m)
+	return nil
+}
+
+func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.cfg.Store.OpenMaterial(r.Context(), actor(r), r.PathValue("number"), id, clientAddr(r))
+	if err != nil {
+		return err
+	}
+	d, err := blob.ParseDigest(m.Digest)
+	if err != nil {
+		return review.Internal(err)
+	}
+	rc, info, err := s.cfg.Blobs.Open(r.Context(), d)
+	if err != nil {
+		return review.Internal(err)
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(m.Filename, `"`, "")+`"`)
+	w.Header().Set("Content-Length", itoa(info.Size))
+	w.Header().Set("X-Content-SHA256", d.String())
+	copyBody(w, rc)
+	return nil
+}
+
+func (s *Server) overdue(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.cfg.Store.Overdue(r.Context(), actor(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"items": list})
+	return nil
+}
+
+func (s *Server) conditionMet(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.ConditionMet(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listings(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	lq := store.ListingQuery{PURL: q.Get("purl"), CPE: q.Get("cpe"), Version: q.Get("version"), AsOf: q.Get("as_of")}
+	var err error
+	if lq.ListingID, err = queryID(r, "listing"); err != nil {
+		return err
+	}
+	if lq.ProductID, err = queryID(r, "product"); err != nil {
+		return err
+	}
+	ans, err := s.cfg.Store.Listings(r.Context(), actor(r), lq)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"items": ans})
+	return nil
+}
+
+func (s *Server) listingAction(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.ListingAction(r.Context(), actor(r), id, review.ListingAction(r.PathValue("action")), in.Reason); err != nil {
+		return err
+	}
+	ans, err := s.cfg.Store.Listings(r.Context(), actor(r), store.ListingQuery{ListingID: id})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"items": ans})
+	return nil
+}
+
+func (s *Server) products(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	var provider int64
+	if a.Role == review.RoleProvider {
+		provider = a.OrgID
+	}
+	list, err := s.cfg.Store.Products(r.Context(), provider)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"items": orEmpty(list)})
+	return nil
+}
+
+func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name          string          `json:"name"`
+		Category      review.Category `json:"category"`
+		Service       bool            `json:"service"`
+		ProviderOrgID int64           `json:"provider_org_id"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.cfg.Store.CreateProduct(r.Context(), actor(r), review.Product{Name: in.Name, Category: in.Category, Service: in.Service, ProviderOrgID: in.ProviderOrgID})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, p)
+	return nil
+}
+
+func (s *Server) product(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.cfg.Store.Product(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	vs, err := s.cfg.Store.Versions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"product": p, "versions": orEmpty(vs)})
+	return nil
+}
+
+func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Version string `json:"version"`
+		PURL    string `json:"purl"`
+		CPE     string `json:"cpe"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	v, err := s.cfg.Store.AddVersion(r.Context(), actor(r), review.Version{ProductID: id, Version: in.Version, PURL: in.PURL, CPE: in.CPE})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, v)
+	return nil
+}
+
+// staff reports whether the actor administers or runs reviews nationally.
+func staff(a review.Actor) bool { return a.Role == review.RoleAdmin || a.Role == review.RoleOffice }
+
+func (s *Server) orgs(w http.ResponseWriter, r *http.Request) error {
+	if !staff(actor(r)) {
+		return review.Forbidden("list_orgs")
+	}
+	list, err := s.cfg.Store.Orgs(r.Context(), review.OrgKind(r.URL.Query().Get("kind")))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"items": orEmpty(list)})
+	return nil
+}
+
+func (s *Server) createOrg(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Kind      review.OrgKind `json:"kind"`
+		Name      string         `json:"name"`
+		Sector    string         `json:"sector"`
+		PublicKey string         `json:"public_key"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	o, err := s.cfg.Store.CreateOrg(r.Context(), actor(r), review.Org{Kind: in.Kind, Name: in.Name, Sector: in.Sector, PublicKey: in.PublicKey})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, o)
+	return nil
+}
+
+func (s *Server) users(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	role := review.Role(r.URL.Query().Get("role"))
+	switch {
+	case a.Role == review.RoleAdmin:
+	case a.Role == review.RoleOffice && role == review.RoleExpert:
+	default:
+		return review.Forbidden("list_users")
+	}
+	list, err := s.cfg.Store.Users(r.Context(), role)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"items": orEmpty(list)})
+	return nil
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Username    string      `json:"username"`
+		DisplayName string      `json:"display_name"`
+		OrgID       int64       `json:"org_id"`
+		Role        review.Role `json:"role"`
+		Password    string      `json:"password"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.cfg.Store.CreateUser(r.Context(), actor(r), review.User{Username: in.Username, DisplayName: in.DisplayName, OrgID: in.OrgID, Role: in.Role}, in.Password, PasswordParams)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, u)
+	return nil
+}
+
+func (s *Server) accreditations(w http.ResponseWriter, r *http.Request) error {
+	if !staff(actor(r)) {
+		return review.Forbidden("list_accreditations")
+	}
+	lab, err := queryID(r, "lab")
+	if err != nil {
+		return err
+	}
+	list, err := s.cfg.Store.Accreditations(r.Context(), lab)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"items": orEmpty(list)})
+	return nil
+}
+
+func parseDate(field, v string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return t, review.Invalid(field, "field_invalid", "rule", "YYYY-MM-DD")
+	}
+	return t, nil
+}
+
+func (s *Server) createAccreditation(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		LabOrgID   int64             `json:"lab_org_id"`
+		Methods    []review.Method   `json:"methods"`
+		Categories []review.Category `json:"categories"`
+		ValidFrom  string            `json:"valid_from"`
+		ValidTo    string            `json:"valid_to"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	from, err := parseDate("valid_from", in.ValidFrom)
+	if err != nil {
+		return err
+	}
+	to, err := parseDate("valid_to", in.ValidTo)
+	if err != nil {
+		return err
+	}
+	acc, err := s.cfg.Store.CreateAccreditation(r.Context(), actor(r), review.Accreditation{LabOrgID: in.LabOrgID, Methods: in.Methods, Categories: in.Categories, ValidFrom: from, ValidTo: to})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, acc)
+	return nil
+}
+
+func (s *Server) suspendAccreditation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.SuspendAccreditation(r.Context(), actor(r), id, in.Reason); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) createTie(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		LabOrgID      int64          `json:"lab_org_id"`
+		ExpertUserID  int64          `json:"expert_user_id"`
+		ProviderOrgID int64          `json:"provider_org_id"`
+		Kind          review.TieKind `json:"kind"`
+		EndedOn       string         `json:"ended_on"`
+		Note          string         `json:"note"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	t := review.Tie{LabOrgID: in.LabOrgID, ExpertUserID: in.ExpertUserID, ProviderOrgID: in.ProviderOrgID, Kind: in.Kind, Note: in.Note}
+	if in.EndedOn != "" {
+		d, err := parseDate("ended_on", in.EndedOn)
+		if err != nil {
+			return err
+		}
+		t.Until = &d
+	}
+	t, err := s.cfg.Store.CreateTie(r.Context(), actor(r), t)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, t)
+	return nil
+}
+
+func (s *Server) loadCalendar(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	data, err := readAll(r)
+	if err != nil {
+		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxBody))
+	}
+	year, err := s.cfg.Store.LoadCalendarYear(r.Context(), actor(r), data)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"year": year, "provisional": s.cfg.Store.Calendar().Provisional(year)})
+	return nil
+}
+
+func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request) error {
+	if actor(r).Role != review.RoleAdmin {
+		return review.Forbidden("audit_verify")
+	}
+	n, err := s.cfg.Store.VerifyAudit(r.Context())
+	if b, ok := err.(*store.AuditBreak); ok {
+		writeJSON(w, 200, map[string]any{"ok": false, "rows": n, "first_bad_row": b.Seq, "reason": b.Reason})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"ok": true, "rows": n})
+	return nil
+}
+
+func orEmpty[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}

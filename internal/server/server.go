@@ -1,0 +1,244 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"shencha/internal/blob"
+	"shencha/internal/i18n"
+	"shencha/internal/review"
+	"shencha/internal/store"
+)
+
+// Config configures a server.
+type Config struct {
+	Store *store.Store
+	Blobs blob.Store
+	Log   *slog.Logger
+	// Demo marks every response as coming from a demonstration instance.
+	Demo bool
+	// MaxUpload bounds one uploaded file; MaxBody bounds a JSON body.
+	MaxUpload, MaxBody int64
+	// SessionTTL is how long a login lasts.
+	SessionTTL time.Duration
+	// SecureCookies sets the Secure flag (when serving TLS).
+	SecureCookies bool
+}
+
+// Server serves the API.
+type Server struct {
+	cfg    Config
+	mux    *http.ServeMux
+	routes []route
+}
+
+type route struct {
+	Method, Path, Summary string
+	// Public routes need no login.
+	Public bool
+}
+
+// New builds the handler.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = 256 << 20
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.register()
+	return s
+}
+
+// Routes lists every route, for the OpenAPI document and its test.
+func (s *Server) Routes() []route { return slices.Clone(s.routes) }
+
+func (s *Server) handle(method, path, summary string, public bool, h func(w http.ResponseWriter, r *http.Request) error) {
+	s.routes = append(s.routes, route{method, path, summary, public})
+	s.mux.HandleFunc(method+" "+path, func(w http.ResponseWriter, r *http.Request) {
+		if !public && actor(r).Anonymous() {
+			s.fail(w, r, review.Unauthorized())
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// ServeHTTP wraps every request: recovery, security headers, demo marking,
+// authentication, cross-origin protection for cookie sessions.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.cfg.Log.Error("panic", "path", r.URL.Path, "value", v, "stack", string(debug.Stack()))
+			s.fail(w, r, review.Internal(errors.New("panic")))
+		}
+	}()
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=63072000")
+	}
+	if s.cfg.Demo {
+		h.Set("X-Shencha-Demo", "true")
+	}
+	a, scopes, viaCookie, err := s.authenticate(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if unsafeMethod(r.Method) && !a.Anonymous() && !slices.Contains(scopes, "write") {
+		s.fail(w, r, review.Forbidden("write"))
+		return
+	}
+	if viaCookie {
+		// Cookie sessions ride along with cross-site requests; tokens do not.
+		if err := csrf.Check(r); err != nil {
+			s.fail(w, r, review.Forbidden("cross_origin_request"))
+			return
+		}
+	}
+	r = r.WithContext(context.WithValue(r.Context(), actorKey{}, a))
+	s.mux.ServeHTTP(w, r)
+}
+
+var csrf = http.NewCrossOriginProtection()
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+type actorKey struct{}
+
+func actor(r *http.Request) review.Actor {
+	a, _ := r.Context().Value(actorKey{}).(review.Actor)
+	return a
+}
+
+const sessionCookie = "shencha_session"
+
+// authenticate reads a bearer token or a session cookie. A bad bearer token
+// is an error; no credential at all is the anonymous public.
+func (s *Server) authenticate(r *http.Request) (review.Actor, []string, bool, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return review.Actor{}, nil, false, review.Unauthorized()
+		}
+		a, scopes, err := s.cfg.Store.TokenActor(r.Context(), strings.TrimSpace(tok))
+		return a, scopes, false, err
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		a, scopes, err := s.cfg.Store.TokenActor(r.Context(), c.Value)
+		if err != nil {
+			return review.Actor{}, nil, false, nil // an expired cookie is simply signed out
+		}
+		return a, scopes, true, nil
+	}
+	return review.Actor{}, nil, false, nil
+}
+
+// errorBody is the JSON error shape every failure has.
+type errorBody struct {
+	Error struct {
+		Code           string            `json:"code"`
+		Message        string            `json:"message"`
+		Field          string            `json:"field,omitempty"`
+		Params         map[string]string `json:"params,omitempty"`
+		AllowedActions []string          `json:"allowed_actions,omitempty"`
+	} `json:"error"`
+}
+
+// status maps an error kind to an HTTP status: the one place that does.
+func status(k review.Kind) int {
+	switch k {
+	case review.KindInvalid:
+		return http.StatusBadRequest
+	case review.KindUnauthorized:
+		return http.StatusUnauthorized
+	case review.KindForbidden:
+		return http.StatusForbidden
+	case review.KindNotFound:
+		return http.StatusNotFound
+	case review.KindConflict:
+		return http.StatusConflict
+	case review.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// fail renders an error in the caller's language; only internal errors are
+// logged with their cause, which callers never see.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *review.Error
+	if !errors.As(err, &e) {
+		e = review.Internal(err)
+	}
+	if e.Kind == review.KindInternal {
+		s.cfg.Log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", e.Err)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Field, body.Error.Params, body.Error.AllowedActions = e.Code, e.Field, e.Params, e.Allowed
+	if e.Kind == review.KindInternal {
+		body.Error.Params = nil
+	}
+	body.Error.Message = i18n.T(i18n.FromRequest(r), "error."+e.Code, e.Params)
+	writeJSON(w, status(e.Kind), body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
+
+// decode reads a JSON body strictly: size-limited, unknown fields refused,
+// errors naming the field.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON value")
+	}
+	if err == nil {
+		return nil
+	}
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxBody))
+	case errors.As(err, &typeErr):
+		return review.Invalid(typeErr.Field, "field_invalid", "rule", "expected "+typeErr.Type.String())
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return review.Invalid(f, "field_unknown")
+	case errors.Is(err, io.EOF):
+		return review.E(review.KindInvalid, "body_invalid", "reason", "empty body")
+	}
+	return review.E(review.KindInvalid, "body_invalid", "reason", err.Error())
+}
