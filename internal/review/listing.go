@@ -99,10 +99,10 @@ func ListingRuleFor(a ListingAction) (*ListingRule, bool) {
 
 // ListingEvent is one row of a listing's history.
 type ListingEvent struct {
-	Status ListingStatus
-	At     time.Time
-	Action string // "publish" or a ListingAction
-	Reason string
+	Status ListingStatus `json:"status"`
+	At     time.Time     `json:"at"`
+	Action string        `json:"action"` // "publish" or a ListingAction
+	Reason string        `json:"reason,omitempty"`
 }
 
 // NextListingStatus checks a listing action against the history (oldest

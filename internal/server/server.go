@@ -233,7 +233,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	case errors.As(err, &tooBig):
 		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxBody))
 	case errors.As(err, &typeErr):
-		return review.Invalid(typeErr.Field, "field_invalid", "rule", "expected "+typeErr.Type.String())
+		return review.Invalid(typeErr.Field, "field_invalid", "rule", "expected "+typeErr.Type.Kind().String())
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return review.Invalid(f, "field_unknown")
