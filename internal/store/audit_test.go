@@ -1,6 +1,9 @@
 package store_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -77,17 +80,38 @@ func TestAuditTamper(t *testing.T) {
 			}
 			e.wantIntact(t, total, "actor restored")
 
-			// Rewriting a row and its hash consistently still breaks the next row's link.
+			// Rewriting a row together with its own hash (as a forger who
+			// knows the scheme would) leaves the row self-consistent, but the
+			// next row's link to it breaks.
 			forged := row(mid)
 			forged.Detail = `{"forged":true}`
-			if _, err := db.ExecContext(e.ctx, `UPDATE audit SET detail = $1, hash = $2 WHERE seq = $3`, forged.Detail, "0000", mid); err != nil {
+			if _, err := db.ExecContext(e.ctx, `UPDATE audit SET detail = $1, hash = $2 WHERE seq = $3`, forged.Detail, rehash(forged), mid); err != nil {
 				t.Fatal(err)
 			}
-			e.wantBreak(t, mid, "edited detail and hash")
+			e.wantBreak(t, mid+1, "edited detail with its hash recomputed")
 			if _, err := db.ExecContext(e.ctx, `UPDATE audit SET detail = $1, hash = $2 WHERE seq = $3`, row(mid).Detail, row(mid).Hash, mid); err != nil {
 				t.Fatal(err)
 			}
 			e.wantIntact(t, total, "row restored")
+			if rehash(row(mid)) != row(mid).Hash {
+				t.Fatalf("the test's hash scheme does not match the store's")
+			}
+
+			// Swap two rows' contents (reordering).
+			a, b := row(mid), row(mid+1)
+			swap := func(x, y store.AuditEntry) {
+				t.Helper()
+				if _, err := db.ExecContext(e.ctx, `UPDATE audit SET at = $1, actor = $2, action = $3, subject = $4, detail = $5, prev_hash = $6, hash = $7 WHERE seq = $8`,
+					y.At, y.Actor, y.Action, y.Subject, y.Detail, y.PrevHash, y.Hash, x.Seq); err != nil {
+					t.Fatal(err)
+				}
+			}
+			swap(a, b)
+			swap(b, a)
+			e.wantBreak(t, mid, "two rows swapped")
+			swap(a, a)
+			swap(b, b)
+			e.wantIntact(t, total, "rows swapped back")
 
 			// Delete a middle row.
 			if _, err := db.ExecContext(e.ctx, `DELETE FROM audit WHERE seq = $1`, mid); err != nil {
@@ -105,9 +129,7 @@ func TestAuditTamper(t *testing.T) {
 			reinsert(row(total))
 			e.wantIntact(t, total, "last row reinserted")
 
-			// Delete the last row and roll the head back with it: the chain
-			// is shorter but consistent, which a head alone cannot reveal;
-			// new activity still chains on.
+			// After repair, new activity chains on.
 			e.act(t, "office", n, review.ActExtendClock, review.Input{Clock: "review", Days: 5, Reason: "lab backlog"})
 			e.wantIntact(t, total+1, "after more activity")
 			if got := e.auditRows(t, "case.extend_clock", "case:"+n); len(got) != 1 || got[0].Seq != total+1 {
@@ -115,6 +137,17 @@ func TestAuditTamper(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rehash recomputes a row's hash the way the store documents it: SHA-256
+// over the previous hash, a newline and the row's fields as JSON.
+func rehash(e store.AuditEntry) string {
+	body, _ := json.Marshal(e)
+	h := sha256.New()
+	h.Write([]byte(e.PrevHash))
+	h.Write([]byte{'\n'})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func nullable(id int64) any {
