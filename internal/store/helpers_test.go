@@ -149,9 +149,21 @@ func (e *env) step(tb testing.TB, days int, who, number string, a review.Action,
 // toScreening submits a draft and begins screening.
 func (e *env) toScreening(tb testing.TB, number string) {
 	tb.Helper()
-	applicant := "provider1"
-	e.act(tb, applicant, number, review.ActSubmit, review.Input{})
+	e.act(tb, e.applicantOf(tb, number), number, review.ActSubmit, review.Input{})
 	e.step(tb, 1, "office", number, review.ActBeginScreening, review.Input{})
+}
+
+// applicantOf names the demo user of the organisation that opened a case.
+func (e *env) applicantOf(tb testing.TB, number string) string {
+	tb.Helper()
+	v := e.view(tb, "office", number)
+	for _, u := range demo.Users {
+		if e.f.Orgs[u.Username].ID == v.Applicant.ID {
+			return u.Username
+		}
+	}
+	tb.Fatalf("case %s: no demo user in applicant organisation %+v", number, v.Applicant)
+	return ""
 }
 
 // toEvaluation takes a draft through acceptance and assigns lab1 for lab
