@@ -113,6 +113,19 @@ func (f *dbFlags) open(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, dsn)
 }
 
+// openCurrent opens a database whose schema is up to date, for admin commands.
+func (f *dbFlags) openCurrent(ctx context.Context) (*store.Store, error) {
+	s, err := f.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CheckSchema(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var dbf dbFlags
@@ -256,14 +269,11 @@ func orgCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	s, err := dbf.open(ctx)
+	s, err := dbf.openCurrent(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := s.CheckSchema(ctx); err != nil {
-		return err
-	}
 	o, err := s.CreateOrg(ctx, operator(), review.Org{Name: *name, Kind: review.OrgKind(*kind), Sector: *sector})
 	if err != nil {
 		return err
@@ -298,14 +308,11 @@ func userCmd(ctx context.Context, args []string, out io.Writer) error {
 	if password == "" {
 		return errors.New("set SHENCHA_PASSWORD to the new user's password (kept out of the process list)")
 	}
-	s, err := dbf.open(ctx)
+	s, err := dbf.openCurrent(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := s.CheckSchema(ctx); err != nil {
-		return err
-	}
 	org, err := s.OrgByName(ctx, *orgName)
 	if err != nil {
 		return fmt.Errorf("organisation %q: %w", *orgName, err)
