@@ -12,9 +12,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"shencha/internal/store"
 )
@@ -75,13 +72,7 @@ func Start(ctx context.Context, s *store.Store, log *slog.Logger) (*river.Client
 	river.AddWorker(workers, &expiryWorker{s: s})
 	river.AddWorker(workers, &conditionWorker{s: s})
 	river.AddWorker(workers, &sweepWorker{s: s, log: log})
-	var driver riverdriver.Driver[*sql.Tx]
-	if s.Dialect() == store.Postgres {
-		driver = riverdatabasesql.New(s.DB())
-	} else {
-		driver = riversqlite.New(s.DB())
-	}
-	client, err := river.NewClient(driver, &river.Config{
+	client, err := river.NewClient(s.RiverDriver(), &river.Config{
 		Logger:  log,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
 		Workers: workers,

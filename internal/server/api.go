@@ -1,17 +1,23 @@
 package server
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"shencha/internal/auth"
 	"shencha/internal/blob"
 	"shencha/internal/review"
 	"shencha/internal/store"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// PasswordParams are the argon2id costs for passwords set through the API.
+var PasswordParams = auth.Default
 
 // register lists every route: the OpenAPI document is built from this list.
 func (s *Server) register() {
@@ -259,9 +265,9 @@ func (s *Server) uploadMaterial(w http.ResponseWriter, r *http.Request) error {
 	}
 	info, err := s.cfg.Blobs.Put(r.Context(), r.Body, want, s.cfg.MaxUpload)
 	switch {
-	case errIs(err, blob.ErrTooLarge):
+	case errors.Is(err, blob.ErrTooLarge):
 		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxUpload))
-	case errIs(err, blob.ErrDigestMismatch):
+	case errors.Is(err, blob.ErrDigestMismatch):
 		return review.Invalid("X-Content-SHA256", "field_invalid", "rule", "does not match the uploaded content")
 	case err != nil:
 		return review.Internal(err)
@@ -300,7 +306,7 @@ func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(m.Filename, `"`, "")+`"`)
 	w.Header().Set("Content-Length", itoa(info.Size))
 	w.Header().Set("X-Content-SHA256", d.String())
-	copyBody(w, rc)
+	io.Copy(w, rc)
 	return nil
 }
 
@@ -603,7 +609,7 @@ func (s *Server) createTie(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) loadCalendar(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
-	data, err := readAll(r)
+	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxBody))
 	}

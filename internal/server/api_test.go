@@ -380,8 +380,6 @@ func TestErrorsOverAPI(t *testing.T) {
 		if code := e.do("office", "POST", "/api/v1/tokens", map[string]any{"name": "register sync", "scopes": []string{"read"}, "ttl_hours": 24}, &out); code != 201 {
 			t.Fatalf("create token: %d", code)
 		}
-		e.tokens["office-ro"] = out.Token
-		e.tokens["office-ro-user"] = out.Token
 		req, _ := http.NewRequest("POST", e.url+"/api/v1/cases/"+c.Number+"/actions/terminate", strings.NewReader(`{"reason":"x"}`))
 		req.Header.Set("Authorization", "Bearer "+out.Token)
 		resp, err := http.DefaultClient.Do(req)

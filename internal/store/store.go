@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -94,7 +95,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	jobs, err := river.NewClient(s.riverDriver(), &river.Config{})
+	jobs, err := river.NewClient(s.RiverDriver(), &river.Config{})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("job client: %w", err)
@@ -111,8 +112,8 @@ func defaultBudgets() map[string]int {
 	return m
 }
 
-// riverDriver returns the job queue's driver over the writer pool.
-func (s *Store) riverDriver() riverDriver {
+// RiverDriver returns the job queue's driver over the writer pool.
+func (s *Store) RiverDriver() riverdriver.Driver[*sql.Tx] {
 	if s.dialect == Postgres {
 		return riverdatabasesql.New(s.w)
 	}
@@ -236,7 +237,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
-	mig, err := rivermigrate.New(s.riverDriver(), nil)
+	mig, err := rivermigrate.New(s.RiverDriver(), nil)
 	if err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
 	}
