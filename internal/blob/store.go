@@ -17,8 +17,9 @@ var (
 	// ErrTooLarge means the content given to Put exceeded the caller's size
 	// limit; the content was not kept.
 	ErrTooLarge = errors.New("blob: too large")
-	// ErrCorrupt means a stored blob no longer hashes to its own name, i.e.
-	// the bytes on disk were damaged after they were stored.
+	// ErrCorrupt means a stored blob cannot be read back as the content it
+	// is named for: the bytes on disk were damaged or replaced after they
+	// were stored, or the key to decrypt them is wrong or missing.
 	ErrCorrupt = errors.New("blob: corrupt")
 	// ErrInvalidDigest means a string or Digest is not a well-formed
 	// SHA-256 digest. It is distinct from ErrNotFound so that callers can
@@ -35,8 +36,8 @@ type Info struct {
 }
 
 // Store is the interface the rest of the product uses to keep file content.
-// It is intentionally narrow so that wrappers (encryption at rest, metrics,
-// remote storage) need implement only these four methods. Digests and sizes
+// It is intentionally narrow so that wrappers (metrics, remote storage)
+// need implement only these four methods. Digests and sizes
 // always refer to the content as the caller sees it.
 //
 // Implementations must be safe for concurrent use.
@@ -57,8 +58,9 @@ type Store interface {
 
 	// Open returns a reader of the blob's content and its Info, or an error
 	// wrapping ErrNotFound if it is absent. The caller must close the
-	// reader. Open does not re-verify the digest; that would cost a full
-	// read on every access.
+	// reader. Open does not read the content ahead to verify it, which
+	// would cost a full read on every access; an implementation may check
+	// it as the reader delivers it, and Encrypted does.
 	Open(ctx context.Context, d Digest) (io.ReadCloser, Info, error)
 
 	// Stat returns the blob's Info, or an error wrapping ErrNotFound.

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"shencha/internal/jobs"
 	"shencha/internal/review"
 	"shencha/internal/server"
+	"shencha/internal/signature"
 	"shencha/internal/store"
 )
 
@@ -38,6 +40,10 @@ Usage:
   shencha user add --username U --org NAME --role ROLE [--display-name N] [--data-dir DIR | --db DSN]
                    (password from $SHENCHA_PASSWORD)
   shencha audit verify [--data-dir DIR | --db DSN]
+  shencha keys rotate-master [--data-dir DIR]
+                   (new master key for the encrypted blob store; every file's data key is re-wrapped)
+  shencha sign keygen --out FILE | sign --key FILE [PAYLOAD] | sign verify ...
+                   (a lab or provider signs reports and commitments with its own key, offline)
 
 The data dir holds db/ (SQLite), blobs/ (files) and keys/ (server keys).
 --db takes a postgres:// URL to use PostgreSQL instead of the embedded SQLite.
@@ -64,6 +70,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = userCmd(ctx, args[1:], stdout)
 	case "audit":
 		err = auditCmd(ctx, args[1:], stdout)
+	case "sign":
+		err = signCmd(args[1:], os.Stdin, stdout)
+	case "keys":
+		err = keysCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -91,6 +101,54 @@ func (d dataDir) ensure() error {
 
 func (d dataDir) sqlite() string { return filepath.Join(string(d), "db", "shencha.db") }
 func (d dataDir) blobs() string  { return filepath.Join(string(d), "blobs") }
+
+// lock takes the data dir's blob store for this process: a server holds it
+// while it runs, so rotating the master key (which must see every writer)
+// refuses to run beside it, and so does a second server.
+func (d dataDir) lock() (func(), error) {
+	if err := d.ensure(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(string(d), "keys", "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data dir %s is in use by another shencha process (a running server?): stop it first", string(d))
+	}
+	return func() { f.Close() }, nil
+}
+
+// masterKeys is the blob store's master key file (created on first use).
+func (d dataDir) masterKeys() string { return filepath.Join(string(d), "keys", "blob-master.keys") }
+
+// openBlobs opens the encrypted blob store of the data dir. A missing
+// master key file is created, unless blobs are already stored: then the key
+// was lost or not restored, and a fresh one would make every file unreadable.
+func (d dataDir) openBlobs() (*blob.Encrypted, error) {
+	if err := d.ensure(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(d.masterKeys()); errors.Is(err, fs.ErrNotExist) {
+		stored := false
+		filepath.WalkDir(filepath.Join(d.blobs(), "sha256"), func(_ string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				stored = true
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if stored {
+			return nil, fmt.Errorf("the master key file %s is missing but %s holds encrypted files: restore the key file (a new key cannot read them)", d.masterKeys(), d.blobs())
+		}
+	}
+	kr, err := blob.OpenKeyring(d.masterKeys())
+	if err != nil {
+		return nil, err
+	}
+	return blob.NewEncrypted(d.blobs(), kr)
+}
 
 type dbFlags struct {
 	dataDir, db string
@@ -134,6 +192,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	cert := fs.String("tls-cert", "", "TLS certificate file")
 	key := fs.String("tls-key", "", "TLS key file")
 	password := fs.String("demo-password", demo.DefaultPassword, "demo users' password (demo)")
+	expertQuorum := fs.Int("expert-quorum", review.Quorum, "expert opinions a decision needs (Art. 6)")
+	committeeQuorum := fs.Int("committee-quorum", review.Quorum, "committee votes a referred case needs")
+	maxUpload := fs.Int64("max-upload", 8<<30, "largest file upload in bytes")
 	if demoMode {
 		fs.Lookup("data-dir").DefValue = ""
 		dbf.dataDir = ""
@@ -157,6 +218,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		return err
 	}
 	defer s.Close()
+	var demoKeys string
 	if demoMode {
 		if err := s.Migrate(ctx); err != nil {
 			return err
@@ -169,22 +231,31 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 			if err := demo.SeedCases(ctx, s, f); err != nil {
 				return err
 			}
+			if demoKeys, err = writeDemoKeys(dbf.dataDir, f); err != nil {
+				return err
+			}
 		} else if err != nil {
 			return err
 		}
 	} else if err := s.CheckSchema(ctx); err != nil {
 		return err
 	}
-	blobs, err := blob.NewLocal(dataDir(dbf.dataDir).blobs())
+	unlock, err := dataDir(dbf.dataDir).lock()
 	if err != nil {
 		return err
 	}
+	defer unlock()
+	blobs, err := dataDir(dbf.dataDir).openBlobs()
+	if err != nil {
+		return err
+	}
+	s.ExpertQuorum, s.CommitteeQuorum = *expertQuorum, *committeeQuorum
 	client, err := jobs.Start(ctx, s, log)
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != ""}),
+		Handler:           server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != "", MaxUpload: *maxUpload}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		// No whole-request timeout: large uploads stream for as long as they move.
@@ -203,6 +274,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		fmt.Fprintf(out, "  DEMO MODE: seeded demonstration data, not for real reviews\n  demo logins (password %q):\n", *password)
 		for _, u := range demo.Users {
 			fmt.Fprintf(out, "    %-18s %-15s %s\n", u.Username, u.Role, u.About)
+		}
+		if demoKeys != "" {
+			fmt.Fprintf(out, "  the demo labs' and providers' own signing keys (for shencha sign): %s\n", demoKeys)
 		}
 		fmt.Fprintf(out, "  try: curl -s %s/api/v1/login -d '{\"username\":\"office\",\"password\":%q}'\n", url, *password)
 	}
@@ -350,4 +424,45 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "audit chain OK: %d rows verified\n", n)
 	return nil
+}
+
+func keysCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "rotate-master" {
+		return errors.New("usage: shencha keys rotate-master [--data-dir DIR]")
+	}
+	fs := flag.NewFlagSet("keys rotate-master", flag.ContinueOnError)
+	dir := fs.String("data-dir", "data", "data directory (db/, blobs/, keys/)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	unlock, err := dataDir(*dir).lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	blobs, err := dataDir(*dir).openBlobs()
+	if err != nil {
+		return err
+	}
+	st, err := blobs.Rotate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "master key rotated: %+v\n", st)
+	return nil
+}
+
+// writeDemoKeys saves the demo signers' private keys where the user can sign
+// with them, as a lab or provider would keep its own key.
+func writeDemoKeys(dir string, f *demo.Fixture) (string, error) {
+	out := filepath.Join(dir, "party-keys")
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		return "", err
+	}
+	for name, k := range f.Keys {
+		if err := signature.WriteKeyFile(filepath.Join(out, name+".key"), k); err != nil {
+			return "", err
+		}
+	}
+	return out, nil
 }

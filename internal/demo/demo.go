@@ -6,6 +6,7 @@ package demo
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"time"
 
@@ -21,10 +22,13 @@ const DefaultPassword = "shencha-demo"
 var Users = []struct{ Username, Role, About string }{
 	{"admin", "admin", "platform operator: users, organisations, accreditations, calendar"},
 	{"office", "office", "National Cybersecurity Review Office"},
-	{"committee", "committee", "Cybersecurity Review Committee"},
+	{"committee", "committee", "Cybersecurity Review Committee member (chair)"},
+	{"committee2", "committee", "Cybersecurity Review Committee member"},
+	{"committee3", "committee", "Cybersecurity Review Committee member"},
 	{"expert1", "expert", "Expert Committee member"},
 	{"expert2", "expert", "Expert Committee member"},
 	{"expert3", "expert", "Expert Committee member"},
+	{"expert4", "expert", "Expert Committee member"},
 	{"lab1", "lab", "Accredited lab, all methods and categories"},
 	{"lab2", "lab", "Accredited lab, lab testing and documents; declared tie to provider2"},
 	{"provider1", "provider", "Huaxin Networks (router, database)"},
@@ -47,6 +51,9 @@ type Fixture struct {
 	DBV      []review.Version
 	Cloud    review.Product // provider2's cloud service
 	CloudV   []review.Version
+	// Keys are the signing organisations' own private keys (lab1, lab2,
+	// provider1, provider2); the store holds only their public keys.
+	Keys map[string]ed25519.PrivateKey
 }
 
 type orgSpec struct {
@@ -61,8 +68,8 @@ type orgSpec struct {
 var orgs = []orgSpec{
 	{"admin", review.OrgPlatform, "Shencha Platform Operations", "", review.RoleAdmin, nil},
 	{"office", review.OrgReviewOffice, "National Cybersecurity Review Office", "", review.RoleOffice, nil},
-	{"committee", review.OrgCommittee, "Cybersecurity Review Committee", "", review.RoleCommittee, nil},
-	{"expert1", review.OrgExpertCommittee, "Cybersecurity Review Expert Committee", "", review.RoleExpert, []string{"expert2", "expert3"}},
+	{"committee", review.OrgCommittee, "Cybersecurity Review Committee", "", review.RoleCommittee, []string{"committee2", "committee3"}},
+	{"expert1", review.OrgExpertCommittee, "Cybersecurity Review Expert Committee", "", review.RoleExpert, []string{"expert2", "expert3", "expert4"}},
 	{"lab1", review.OrgLab, "China Network Product Security Testing Centre", "", review.RoleLab, nil},
 	{"lab2", review.OrgLab, "Eastern Information Security Evaluation Lab", "", review.RoleLab, nil},
 	{"provider1", review.OrgProvider, "Huaxin Networks Co., Ltd.", "", review.RoleProvider, nil},
@@ -108,6 +115,9 @@ func Seed(ctx context.Context, s *store.Store, password string, p auth.Params) (
 	if _, err := s.CreateTie(ctx, root, review.Tie{LabOrgID: f.Orgs["lab2"].ID, ProviderOrgID: f.Orgs["provider2"].ID,
 		Kind: review.TieConsulting, Note: "security consulting contract 2025"}); err != nil {
 		return nil, fmt.Errorf("seed tie: %w", err)
+	}
+	if err := registerKeys(ctx, s, f, root); err != nil {
+		return nil, err
 	}
 	var err error
 	if f.Router, f.RouterV, err = product(ctx, s, f.Actors["provider1"], "Huaxin HX-9000 Core Router", "core_network_equipment", false,

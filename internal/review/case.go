@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -111,6 +112,19 @@ type Assignment struct {
 	Active          bool
 	ReportSubmitted bool // lab: its evaluation report is in
 	OpinionGiven    bool // expert: its written opinion is in
+	EndedReason     string
+}
+
+// Formerly reports whether the actor held an assignment on the case that
+// has ended: it may no longer see the case, and is told why.
+func (c *Case) Formerly(a Actor) (Assignment, bool) {
+	for _, as := range c.Assignments {
+		if !as.Active && (a.Role == RoleLab && as.Kind == AssignLab && as.LabOrgID == a.OrgID ||
+			a.Role == RoleExpert && as.Kind == AssignExpert && as.ExpertUserID == a.UserID) {
+			return as, true
+		}
+	}
+	return Assignment{}, false
 }
 
 // Case is a review case with what its rules need to know.
@@ -134,6 +148,19 @@ type Case struct {
 	Version        int64 // optimistic lock: bumped by every change
 	Assignments    []Assignment
 	CreatedAt      time.Time
+	// CatalogVersion is the criteria catalogue the case started with; it
+	// keeps it when a newer version is approved.
+	CatalogVersion string
+	// Recommendation is the default rule's outcome over the findings,
+	// computed when the evaluation closes.
+	Recommendation Outcome
+	// Commitment says the provider's signed commitment (Art. 3) is in.
+	Commitment bool
+	// Votes are the committee's votes on a referred case.
+	Votes []Ballot
+	// ExpertQuorum and CommitteeQuorum are the opinions and votes a
+	// decision needs; zero means the defaults.
+	ExpertQuorum, CommitteeQuorum int
 }
 
 // ActiveLabs returns the active lab assignments.
@@ -152,8 +179,15 @@ func (c *Case) active(k AssignmentKind) []Assignment {
 	return out
 }
 
-// Quorum is the number of expert opinions a decision needs (Art. 6).
+// Quorum is the default number of expert opinions (Art. 6) and of
+// committee votes a decision needs.
 const Quorum = 3
+
+// OpinionQuorum is the number of expert opinions the case needs.
+func (c *Case) OpinionQuorum() int { return cmp.Or(c.ExpertQuorum, Quorum) }
+
+// VoteQuorum is the number of committee votes the case needs.
+func (c *Case) VoteQuorum() int { return cmp.Or(c.CommitteeQuorum, Quorum) }
 
 // Opinions counts the opinions given by active experts.
 func (c *Case) Opinions() int {

@@ -121,4 +121,6 @@ var ErrorCodes = []string{
 	"illegal_transition", "guard_failed", "concurrent_update", "duplicate",
 	"conflict_of_interest", "accreditation_invalid", "declaration_required",
 	"already_done", "clock_not_extendable", "login_failed",
+	"departs_from_rule", "report_incomplete", "criterion_not_in_plan", "signature_invalid", "no_signing_key",
+	"assignment_ended",
 }

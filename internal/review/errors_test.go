@@ -104,6 +104,14 @@ func TestErrorCodesListed(t *testing.T) {
 	produced = append(produced, asError(t, err).Code)
 	err = review.CheckLabAssignment(enterpriseCase(review.StateAccepted), labOrgA, review.MethodLabTesting, nil, nil, day)
 	produced = append(produced, asError(t, err).Code)
+	_, err = review.Decide(nationalOffice, recommended(withQuorum(enterpriseCase(review.StateExpertAssessment)), review.OutcomePass),
+		review.ActDecide, &review.Input{Outcome: review.OutcomeFail, Rationale: "r"})
+	produced = append(produced, asError(t, err).Code)
+	_, err = review.Decide(committee, referred(review.OutcomePass, review.OutcomeFail, review.OutcomeConditionalPass),
+		review.ActCommitteeDecide, &review.Input{Outcome: review.OutcomePass, Rationale: "r"})
+	produced = append(produced, asError(t, err).Code)
+	_, err = review.CheckEvidence(&review.EvidenceInput{Kind: review.EvidenceBackground, Title: "t", Data: []byte(`{"x":1}`)})
+	produced = append(produced, asError(t, err).Code)
 	for _, c := range produced {
 		if !slices.Contains(review.ErrorCodes, c) {
 			t.Errorf("code %q is not in ErrorCodes", c)

@@ -37,6 +37,8 @@ var (
 	nationalOffice = review.Actor{UserID: 1, Username: "office.national", Role: review.RoleOffice, OrgID: orgNational}
 	financeOffice  = review.Actor{UserID: 2, Username: "office.finance", Role: review.RoleOffice, OrgID: orgFinanceReg, Sector: "finance"}
 	committee      = review.Actor{UserID: 3, Username: "committee.chair", Role: review.RoleCommittee, OrgID: orgCommittee}
+	committeeMa    = review.Actor{UserID: 4, Username: "committee.ma", Role: review.RoleCommittee, OrgID: orgCommittee}
+	committeeSun   = review.Actor{UserID: 5, Username: "committee.sun", Role: review.RoleCommittee, OrgID: orgCommittee}
 	labA           = review.Actor{UserID: 10, Username: "lab.a", Role: review.RoleLab, OrgID: orgLabA}
 	labB           = review.Actor{UserID: 11, Username: "lab.b", Role: review.RoleLab, OrgID: orgLabB}
 	labC           = review.Actor{UserID: 12, Username: "lab.c", Role: review.RoleLab, OrgID: orgLabC}
@@ -96,6 +98,24 @@ func withQuorum(c *review.Case) *review.Case {
 		expertAssignment(2, expertZhang, true, true),
 		expertAssignment(3, expertLi, true, true),
 		expertAssignment(4, expertWang, true, true))
+	return c
+}
+
+// referred is an important case in deliberation with a quorum of opinions
+// and the given committee votes.
+func referred(votes ...review.Outcome) *review.Case {
+	c := withQuorum(enterpriseCase(review.StateDeliberation))
+	c.Important, c.Referred, c.Commitment = true, true, true
+	for i, o := range votes {
+		c.Votes = append(c.Votes, review.Ballot{Who: "member" + string(rune('A'+i)), Outcome: o})
+	}
+	return c
+}
+
+// decidedCase is a decided (or published) case with an outcome.
+func decidedCase(s review.State, o review.Outcome) *review.Case {
+	c := withQuorum(enterpriseCase(s))
+	c.Commitment, c.Outcome = true, o
 	return c
 }
 

@@ -39,8 +39,18 @@ func fullInput() *review.Input {
 		Method:       review.MethodLabTesting,
 		Declaration:  &review.Declaration{NoConflict: true, Confidentiality: true, SignedBy: "Zhang Wei"},
 		AssignmentID: 1, Summary: "tested 42 controls", Recommendation: review.OutcomePass,
-		Materials: []string{"report.pdf"}, Clock: "review", Days: 15,
+		Materials: []int64{9001}, Clock: "review", Days: 15,
+		Signature: "c2lnbmVkIGJ5IHRoZSBsYWI=", ConditionID: 1, Areas: allAreas(review.RiskLow),
 	}
+}
+
+// allAreas assesses every risk area at one level.
+func allAreas(l review.RiskLevel) map[string]review.AreaAssessment {
+	out := map[string]review.AreaAssessment{}
+	for _, a := range review.RiskAreas {
+		out[a] = review.AreaAssessment{Level: l, Note: "assessed " + a}
+	}
+	return out
 }
 
 func TestTable(t *testing.T) {
@@ -54,8 +64,8 @@ func TestTable(t *testing.T) {
 				t.Errorf("action %q appears %d times", a, n)
 			}
 		}
-		if len(seen) != 28 {
-			t.Errorf("table has %d distinct actions, want 28", len(seen))
+		if len(seen) != 34 {
+			t.Errorf("table has %d distinct actions, want 34", len(seen))
 		}
 	})
 
@@ -117,9 +127,19 @@ func TestTable(t *testing.T) {
 	})
 
 	t.Run("NoRuleLeavesClosedState", func(t *testing.T) {
+		// A closed state is final: no rule moves a case out of it. Only the
+		// follow-up of a conditional pass's conditions (state-preserving)
+		// may still be taken on a published case.
+		followUp := setOf(review.ActSubmitFulfilment, review.ActAcceptFulfilment, review.ActRejectFulfilment)
 		for _, r := range review.Table {
 			for _, s := range r.From {
-				if s.Closed() {
+				if !s.Closed() {
+					continue
+				}
+				if r.To != "" {
+					t.Errorf("%s moves a case out of closed state %q to %q", r.Action, s, r.To)
+				}
+				if !followUp[r.Action] || s != review.StatePublished {
 					t.Errorf("%s may be taken from closed state %q", r.Action, s)
 				}
 			}
@@ -326,6 +346,12 @@ func TestTableParties(t *testing.T) {
 		review.ActExtendClock:          {"office", "committee"},
 		review.ActWithdraw:             {"applicant"},
 		review.ActTerminate:            {"office"},
+		review.ActSubmitCommitment:     {"provider"},
+		review.ActRecuse:               {"assigned_expert"},
+		review.ActCastVote:             {"committee"},
+		review.ActSubmitFulfilment:     {"provider"},
+		review.ActAcceptFulfilment:     {"office"},
+		review.ActRejectFulfilment:     {"office"},
 	}
 	if len(want) != len(review.Table) {
 		t.Errorf("expectation has %d actions, table %d", len(want), len(review.Table))
@@ -340,6 +366,102 @@ func TestTableParties(t *testing.T) {
 				t.Errorf("By = %v, want %v", got, w)
 			}
 		})
+	}
+}
+
+// TestTableRows pins where each action may be taken, where it leads and what
+// input it needs, written out so that a change to the table is deliberate.
+func TestTableRows(t *testing.T) {
+	const (
+		draft      = review.StateDraft
+		submitted  = review.StateSubmitted
+		screening  = review.StateScreening
+		incomplete = review.StateIncomplete
+		determ     = review.StateDetermination
+		accepted   = review.StateAccepted
+		evaluation = review.StateEvaluation
+		awaiting   = review.StateAwaitingSupplement
+		assessment = review.StateExpertAssessment
+		delib      = review.StateDeliberation
+		decided    = review.StateDecided
+		published  = review.StatePublished
+	)
+	reviewing := []review.State{accepted, evaluation, awaiting, assessment}
+	beforeDecision := []review.State{draft, submitted, screening, incomplete, determ, accepted, evaluation, awaiting, assessment, delib}
+	open := append(slices.Clone(beforeDecision), decided)
+	type row struct {
+		from  []review.State
+		to    review.State
+		needs []string
+	}
+	want := map[review.Action]row{
+		review.ActSubmit:               {[]review.State{draft}, submitted, nil},
+		review.ActDeclare:              {[]review.State{draft}, determ, nil},
+		review.ActDetermineRequired:    {[]review.State{determ}, accepted, []string{"rationale"}},
+		review.ActDetermineNotRequired: {[]review.State{determ}, review.StateNotRequired, []string{"rationale"}},
+		review.ActBeginScreening:       {[]review.State{submitted}, screening, nil},
+		review.ActMarkIncomplete:       {[]review.State{screening}, incomplete, []string{"items"}},
+		review.ActResubmit:             {[]review.State{incomplete}, screening, nil},
+		review.ActAccept:               {[]review.State{screening}, accepted, nil},
+		review.ActNotAccept:            {[]review.State{screening}, review.StateNotAccepted, []string{"reason"}},
+		review.ActAssignLab:            {[]review.State{accepted, evaluation}, "", []string{"lab_org_id", "method", "declaration"}},
+		review.ActAssignExpert:         {reviewing, "", []string{"expert_user_id", "declaration"}},
+		review.ActEndAssignment:        {open, "", []string{"assignment_id", "reason"}},
+		review.ActBeginEvaluation:      {[]review.State{accepted}, evaluation, nil},
+		review.ActUploadMaterial:       {[]review.State{draft, screening, incomplete, determ, accepted, evaluation, awaiting}, "", nil},
+		review.ActRequestSupplement:    {[]review.State{evaluation}, awaiting, []string{"items"}},
+		review.ActAnswerSupplement:     {[]review.State{awaiting}, evaluation, nil},
+		review.ActSubmitCommitment:     {reviewing, "", []string{"signature"}},
+		review.ActSubmitReport:         {[]review.State{evaluation}, "", []string{"summary", "recommendation", "signature"}},
+		review.ActCompleteEvaluation:   {[]review.State{evaluation}, assessment, nil},
+		review.ActGiveOpinion:          {[]review.State{assessment}, "", []string{"recommendation", "rationale", "areas"}},
+		review.ActRecuse:               {reviewing, "", []string{"reason"}},
+		review.ActReferToCommittee:     {[]review.State{assessment}, delib, nil},
+		review.ActDecide:               {[]review.State{assessment}, decided, []string{"outcome", "rationale"}},
+		review.ActCastVote:             {[]review.State{delib}, "", []string{"outcome", "rationale"}},
+		review.ActCommitteeDecide:      {[]review.State{delib}, decided, []string{"outcome", "rationale"}},
+		review.ActPublish:              {[]review.State{decided}, published, []string{"scope"}},
+		review.ActMarkImportant:        {beforeDecision[:len(beforeDecision)-1], "", nil},
+		review.ActMarkComplex:          {reviewing, "", []string{"reason"}},
+		review.ActExtendClock:          {open, "", []string{"clock", "days", "reason"}},
+		review.ActWithdraw:             {beforeDecision, review.StateWithdrawn, nil},
+		review.ActTerminate:            {open, review.StateTerminated, []string{"reason"}},
+		review.ActSubmitFulfilment:     {[]review.State{decided, published}, "", []string{"condition_id", "summary"}},
+		review.ActAcceptFulfilment:     {[]review.State{decided, published}, "", []string{"condition_id"}},
+		review.ActRejectFulfilment:     {[]review.State{decided, published}, "", []string{"condition_id", "reason"}},
+	}
+	if len(want) != len(review.Table) {
+		t.Errorf("expectation has %d actions, table %d", len(want), len(review.Table))
+	}
+	for _, r := range review.Table {
+		t.Run(string(r.Action), func(t *testing.T) {
+			w, ok := want[r.Action]
+			if !ok {
+				t.Fatalf("no expectation for %s", r.Action)
+			}
+			if !sameSet(r.From, w.from) {
+				t.Errorf("From = %v, want %v", r.From, w.from)
+			}
+			if r.To != w.to {
+				t.Errorf("To = %q, want %q", r.To, w.to)
+			}
+			if !sameSet(r.Needs, w.needs) {
+				t.Errorf("Needs = %v, want %v", r.Needs, w.needs)
+			}
+		})
+	}
+}
+
+// TestTableFits pins which rules check the input against the case.
+func TestTableFits(t *testing.T) {
+	fits := setOf(review.ActDecide, review.ActCommitteeDecide)
+	for _, r := range review.Table {
+		if (r.Fits != nil) != fits[r.Action] {
+			t.Errorf("%s: Fits set = %v, want %v", r.Action, r.Fits != nil, fits[r.Action])
+		}
+		if r.Fits != nil && r.Check == nil {
+			t.Errorf("%s: Fits without Check (Decide would pass it a nil input)", r.Action)
+		}
 	}
 }
 

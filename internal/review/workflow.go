@@ -86,6 +86,8 @@ type Rule struct {
 	By     Party // any of these parties may act
 	// Guard checks the case before the action; nil always passes.
 	Guard func(c *Case) *Error
+	// Fits checks the input against the case (after Check, before Guard).
+	Fits func(c *Case, in *Input) *Error
 	// Needs lists the input fields the action requires, and Check validates them.
 	Needs []string
 	Check func(in *Input) error
@@ -107,9 +109,15 @@ type Input struct {
 	AssignmentID   int64        `json:"assignment_id,omitempty"`
 	Summary        string       `json:"summary,omitempty"`
 	Recommendation Outcome      `json:"recommendation,omitempty"`
-	Materials      []string     `json:"materials,omitempty"`
+	Materials      []int64      `json:"materials,omitempty"`
 	Clock          string       `json:"clock,omitempty"`
 	Days           int          `json:"days,omitempty"`
+	// DepartureRationale explains a decision that departs from the rule.
+	DepartureRationale string                    `json:"departure_rationale,omitempty"`
+	Areas              map[string]AreaAssessment `json:"areas,omitempty"`
+	// Signature is a base64 Ed25519 signature over the canonical payload.
+	Signature   string `json:"signature,omitempty"`
+	ConditionID int64  `json:"condition_id,omitempty"`
 }
 
 // Declaration is the conflict-of-interest and confidentiality declaration an
@@ -125,6 +133,11 @@ type Condition struct {
 	ID   int64  `json:"id,omitempty"`
 	Text string `json:"text"`
 	Due  string `json:"due"` // YYYY-MM-DD
+	// SuspendIfOverdue: the office chose that an overdue condition suspends
+	// the listing; otherwise it is only flagged.
+	SuspendIfOverdue bool   `json:"suspend_if_overdue,omitempty"`
+	MetAt            string `json:"met_at,omitempty"`
+	OverdueAt        string `json:"overdue_at,omitempty"`
 }
 
 // Action names.
@@ -157,6 +170,12 @@ const (
 	ActExtendClock          Action = "extend_clock"
 	ActWithdraw             Action = "withdraw"
 	ActTerminate            Action = "terminate"
+	ActSubmitCommitment     Action = "submit_commitment"
+	ActRecuse               Action = "recuse"
+	ActCastVote             Action = "cast_vote"
+	ActSubmitFulfilment     Action = "submit_fulfilment"
+	ActAcceptFulfilment     Action = "accept_fulfilment"
+	ActRejectFulfilment     Action = "reject_fulfilment"
 )
 
 // open states, in which a case may still be withdrawn (before a decision).
@@ -206,19 +225,28 @@ var Table = []Rule{
 		Needs: []string{"items"}, Check: needText("items"), Doc: "office asks the provider for supplementary material (the review clock pauses)"},
 	{Action: ActAnswerSupplement, From: []State{StateAwaitingSupplement}, To: StateEvaluation, By: PartyProvider | PartyApplicant,
 		Doc: "provider answers the request"},
+	{Action: ActSubmitCommitment, From: review, By: PartyProvider, Guard: noCommitment,
+		Needs: []string{"signature"}, Check: needSignature,
+		Doc: "provider submits its commitment (Art. 3), signed with its own key over the canonical bytes of POST /commitment/draft"},
 	{Action: ActSubmitReport, From: []State{StateEvaluation}, By: PartyLab, Guard: nil,
-		Needs: []string{"summary", "recommendation"}, Check: checkReport, Doc: "assigned lab submits its evaluation report"},
+		Needs: []string{"summary", "recommendation", "signature"}, Check: checkReport,
+		Doc: "assigned lab submits its evaluation report, signed with its own key over the canonical bytes of POST /reports/draft"},
 	{Action: ActCompleteEvaluation, From: []State{StateEvaluation}, To: StateExpertAssessment, By: PartyOffice,
-		Guard: allReportsIn, Doc: "office closes the evaluation once every assigned lab reported"},
+		Guard: both(allReportsIn, commitmentIn), Doc: "office closes the evaluation once every assigned lab reported and the provider committed; the default rule's recommendation is computed"},
 	{Action: ActGiveOpinion, From: []State{StateExpertAssessment}, By: PartyExpert,
-		Needs: []string{"recommendation", "summary"}, Check: checkReport, Doc: "assigned expert gives a written opinion"},
+		Needs: []string{"recommendation", "rationale", "areas"}, Check: checkOpinion, Doc: "assigned expert gives a written opinion with an assessment per risk area"},
+	{Action: ActRecuse, From: review, By: PartyExpert, Needs: []string{"reason"}, Check: needText("reason"),
+		Doc: "assigned expert recuses itself before giving an opinion; its assignment and access end"},
 	{Action: ActReferToCommittee, From: []State{StateExpertAssessment}, To: StateDeliberation, By: PartyOffice,
 		Guard: both(onlyImportant, quorum), Doc: "office refers an important case to the committee (Art. 5)"},
 	{Action: ActDecide, From: []State{StateExpertAssessment}, To: StateDecided, By: PartyOffice,
-		Guard: both(notImportant, quorum), Needs: []string{"outcome", "rationale"}, Check: checkDecision,
-		Doc: "office decides a case that is not important"},
+		Guard: both(notImportant, quorum), Needs: []string{"outcome", "rationale"}, Check: checkDecision, Fits: checkDeparture,
+		Doc: "office decides a case that is not important; departing from the rule's recommendation needs departure_rationale"},
+	{Action: ActCastVote, From: []State{StateDeliberation}, By: PartyCommittee,
+		Needs: []string{"outcome", "rationale"}, Check: checkVote, Doc: "committee member votes on a referred case (once)"},
 	{Action: ActCommitteeDecide, From: []State{StateDeliberation}, To: StateDecided, By: PartyCommittee,
-		Needs: []string{"outcome", "rationale"}, Check: checkDecision, Doc: "committee decides a referred case"},
+		Guard: both(voteQuorum, hasMajority), Needs: []string{"outcome", "rationale"}, Check: checkDecision, Fits: checkCommitteeDecision,
+		Doc: "committee decides a referred case by the majority of its votes (dissent recorded)"},
 	{Action: ActPublish, From: []State{StateDecided}, To: StatePublished, By: PartyOffice,
 		Needs: []string{"scope"}, Check: checkScope, Doc: "office publishes the result within a scope (Art. 8); listings follow"},
 	{Action: ActMarkImportant, From: beforeDecision[:len(beforeDecision)-1], By: PartyOffice,
@@ -231,6 +259,12 @@ var Table = []Rule{
 		Doc: "applicant withdraws before a decision"},
 	{Action: ActTerminate, From: openStates, To: StateTerminated, By: PartyOffice,
 		Needs: []string{"reason"}, Check: needText("reason"), Doc: "office terminates the case, with a reason"},
+	{Action: ActSubmitFulfilment, From: []State{StateDecided, StatePublished}, By: PartyProvider, Guard: hasConditions,
+		Needs: []string{"condition_id", "summary"}, Check: checkFulfilment, Doc: "provider submits evidence that a condition is fulfilled"},
+	{Action: ActAcceptFulfilment, From: []State{StateDecided, StatePublished}, By: PartyOffice, Guard: hasConditions,
+		Needs: []string{"condition_id"}, Check: needCondition, Doc: "office accepts the fulfilment: the condition is met"},
+	{Action: ActRejectFulfilment, From: []State{StateDecided, StatePublished}, By: PartyOffice, Guard: hasConditions,
+		Needs: []string{"condition_id", "reason"}, Check: checkRejectFulfilment, Doc: "office rejects the fulfilment, with a reason"},
 }
 
 // RuleFor finds the rule of an action.
@@ -303,6 +337,11 @@ func Decide(a Actor, c *Case, act Action, in *Input) (*Rule, error) {
 			return nil, err
 		}
 	}
+	if r.Fits != nil {
+		if err := r.Fits(c, in); err != nil {
+			return nil, err
+		}
+	}
 	if r.Guard != nil {
 		if err := r.Guard(c); err != nil {
 			for _, x := range Allowed(a, c) {
@@ -364,8 +403,36 @@ func allReportsIn(c *Case) *Error {
 }
 
 func quorum(c *Case) *Error {
-	if c.Opinions() < Quorum {
+	if c.Opinions() < c.OpinionQuorum() {
 		return guardFailed("expert_quorum_not_reached")
+	}
+	return nil
+}
+
+func voteQuorum(c *Case) *Error {
+	if len(c.Votes) < c.VoteQuorum() {
+		return guardFailed("committee_quorum_not_reached")
+	}
+	return nil
+}
+
+func commitmentIn(c *Case) *Error {
+	if !c.Commitment {
+		return guardFailed("provider_commitment_missing")
+	}
+	return nil
+}
+
+func noCommitment(c *Case) *Error {
+	if c.Commitment {
+		return guardFailed("commitment_already_submitted")
+	}
+	return nil
+}
+
+func hasConditions(c *Case) *Error {
+	if c.Outcome != OutcomeConditionalPass {
+		return guardFailed("only_a_conditional_pass_has_conditions")
 	}
 	return nil
 }
@@ -468,7 +535,48 @@ func checkReport(in *Input) error {
 	if err := checkOutcome("recommendation", in.Recommendation); err != nil {
 		return err
 	}
+	if err := needText("summary")(in); err != nil {
+		return err
+	}
+	return needSignature(in)
+}
+
+func needSignature(in *Input) error {
+	if strings.TrimSpace(in.Signature) == "" {
+		return Required("signature")
+	}
+	if len(in.Signature) > 200 {
+		return Invalid("signature", "field_too_long", "max", "200")
+	}
+	return nil
+}
+
+func checkVote(in *Input) error {
+	if err := checkOutcome("outcome", in.Outcome); err != nil {
+		return err
+	}
+	return needText("rationale")(in)
+}
+
+func needCondition(in *Input) error {
+	if in.ConditionID <= 0 {
+		return Required("condition_id")
+	}
+	return nil
+}
+
+func checkFulfilment(in *Input) error {
+	if err := needCondition(in); err != nil {
+		return err
+	}
 	return needText("summary")(in)
+}
+
+func checkRejectFulfilment(in *Input) error {
+	if err := needCondition(in); err != nil {
+		return err
+	}
+	return needText("reason")(in)
 }
 
 func checkDecision(in *Input) error {

@@ -57,6 +57,7 @@ func (s *Server) register() {
 	s.handle("POST", "/api/v1/ties", "declare a tie between a lab or expert and a provider (admin)", false, s.createTie)
 	s.handle("POST", "/api/v1/calendar", "load a year of official holidays (admin; holiday-cn JSON)", false, s.loadCalendar)
 	s.handle("GET", "/api/v1/audit/verify", "verify the audit chain (admin)", false, s.verifyAudit)
+	s.registerEvaluation()
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
@@ -276,7 +277,8 @@ func (s *Server) uploadMaterial(w http.ResponseWriter, r *http.Request) error {
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	m, err := s.cfg.Store.AddMaterial(r.Context(), a, number, store.MaterialView{Digest: info.Digest.String(), Size: info.Size, Filename: name, ContentType: ct})
+	m, err := s.cfg.Store.AddMaterial(r.Context(), a, number, store.MaterialView{Digest: info.Digest.String(), Size: info.Size, Filename: name,
+		ContentType: ct, Label: review.Label(r.URL.Query().Get("label"))}, clientAddr(r))
 	if err != nil {
 		return err
 	}
@@ -306,7 +308,20 @@ func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(m.Filename, `"`, "")+`"`)
 	w.Header().Set("Content-Length", itoa(info.Size))
 	w.Header().Set("X-Content-SHA256", d.String())
-	io.Copy(w, rc)
+	// The store releases only authenticated chunks. If the file was altered
+	// on disk, nothing of the bad chunk is sent: before the first byte that
+	// is an error answer; later the connection is cut, so the client sees a
+	// broken transfer rather than a short file it might trust.
+	n, err := io.Copy(w, rc)
+	if err != nil {
+		s.cfg.Log.Error("material read failed", "case", r.PathValue("number"), "material", id, "digest", d.String(), "sent", n, "err", err)
+		if n == 0 {
+			w.Header().Del("Content-Length")
+			w.Header().Del("Content-Disposition")
+			return review.Internal(err)
+		}
+		panic(http.ErrAbortHandler)
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 
 	"shencha/internal/auth"
 	"shencha/internal/blob"
+	"shencha/internal/catalog"
 	"shencha/internal/demo"
 	"shencha/internal/review"
 	"shencha/internal/server"
@@ -35,6 +37,7 @@ type env struct {
 	tokens map[string]string
 	mu     sync.Mutex
 	now    time.Time
+	dir    string // holds the blob store and its master key
 }
 
 func newEnv(t *testing.T, b storetest.Backend) *env {
@@ -47,7 +50,12 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 		t.Fatal(err)
 	}
 	e.f = f
-	blobs, err := blob.NewLocal(t.TempDir())
+	e.dir = t.TempDir()
+	kr, err := blob.OpenKeyring(filepath.Join(e.dir, "master.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewEncrypted(filepath.Join(e.dir, "blobs"), kr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,14 +197,27 @@ func TestHappyPathOverAPI(t *testing.T) {
 				t.Fatalf("upload: %v %v", err, resp.Status)
 			}
 			resp.Body.Close()
-			e.act("lab1", n, review.ActSubmitReport, review.Input{Summary: "no findings", Recommendation: review.OutcomePass})
+			cat, err := e.s.Catalog(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			met := map[string]catalog.Status{}
+			for _, id := range demo.CriteriaFor(cat, review.MethodLabTesting, 2) {
+				met[id] = catalog.StatusMet
+			}
+			if err := demo.Evaluate(context.Background(), e.s, e.f, n, "lab1", met, review.OutcomePass); err != nil {
+				t.Fatal(err)
+			}
+			if err := demo.Commit(context.Background(), e.s, e.f, n, "provider1"); err != nil {
+				t.Fatal(err)
+			}
 			e.act("office", n, review.ActCompleteEvaluation, review.Input{})
 			e.act("office", n, review.ActMarkImportant, review.Input{})
 			for _, x := range []string{"expert1", "expert2", "expert3"} {
 				e.act("office", n, review.ActAssignExpert, review.Input{ExpertUserID: e.f.Users[x].ID, Declaration: demo.Declaration(x)})
 			}
 			for _, x := range []string{"expert1", "expert2", "expert3"} {
-				e.act(x, n, review.ActGiveOpinion, review.Input{Summary: "controlled", Recommendation: review.OutcomePass})
+				e.act(x, n, review.ActGiveOpinion, review.Input{Rationale: "controlled", Recommendation: review.OutcomePass, Areas: demo.Areas(review.RiskLow, "")})
 			}
 			// The committee cannot see the case until it is referred.
 			if code := e.do("committee", "GET", "/api/v1/cases/"+n, nil, nil); code != 404 {
@@ -208,10 +229,13 @@ func TestHappyPathOverAPI(t *testing.T) {
 			}
 			var cc caseDoc
 			e.do("committee", "GET", "/api/v1/cases/"+n, nil, &cc)
-			if !slices.Equal(cc.AllowedActions, []string{"committee_decide", "extend_clock"}) {
+			if !slices.Equal(cc.AllowedActions, []string{"cast_vote", "extend_clock"}) {
 				t.Fatalf("committee allowed actions: %v", cc.AllowedActions)
 			}
 			e.advance(2 * day)
+			for _, m := range []string{"committee", "committee2", "committee3"} {
+				e.act(m, n, review.ActCastVote, review.Input{Outcome: review.OutcomePass, Rationale: "risks controlled"})
+			}
 			e.act("committee", n, review.ActCommitteeDecide, review.Input{Outcome: review.OutcomePass, Rationale: "risks controlled"})
 			midway := e.s.Now().Add(-day).Format(time.DateOnly)
 			e.advance(day)
@@ -294,10 +318,12 @@ func TestNeedToKnowOverAPI(t *testing.T) {
 			if code := e.do("", "GET", "/api/v1/cases/"+n, nil, nil); code != 401 {
 				t.Fatalf("anonymous: %d", code)
 			}
-			// Ending the assignment ends the lab's access at once.
+			// Ending the assignment ends the lab's access at once; it is
+			// told why.
 			e.act("office", n, review.ActEndAssignment, review.Input{AssignmentID: c.Assignments[0].ID, Reason: "reassigned"})
-			if code := e.do("lab1", "GET", "/api/v1/cases/"+n, nil, nil); code != 404 || listed("lab1") {
-				t.Fatalf("lab1 after its assignment ended: %d", code)
+			var ended errDoc
+			if code := e.do("lab1", "GET", "/api/v1/cases/"+n, nil, &ended); code != 403 || ended.Error.Code != "assignment_ended" || listed("lab1") {
+				t.Fatalf("lab1 after its assignment ended: %d %+v", code, ended)
 			}
 			// A role that may know the case but not take the action: 403.
 			if code := e.do("provider1", "POST", "/api/v1/cases/"+n+"/actions/accept", map[string]any{}, nil); code != 403 {

@@ -86,6 +86,9 @@ func (s *Server) handle(method, path, summary string, public bool, h func(w http
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v) // the handler chose to cut the connection
+			}
 			s.cfg.Log.Error("panic", "path", r.URL.Path, "value", v, "stack", string(debug.Stack()))
 			s.fail(w, r, review.Internal(errors.New("panic")))
 		}

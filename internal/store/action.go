@@ -71,9 +71,14 @@ func (s *Store) ApplyAction(ctx context.Context, a review.Actor, number string, 
 	if err != nil {
 		return nil, err
 	}
-	// The actor may no longer see the case (a lab ending its own access is
-	// impossible, but an office terminating leaves it visible): re-read.
-	return s.Case(ctx, a, number)
+	// Re-read as the actor. An expert who recused no longer sees the case:
+	// the action is done, and the answer says only that.
+	v, err := s.Case(ctx, a, number)
+	var re *review.Error
+	if errors.As(err, &re) && re.Code == "assignment_ended" {
+		return &CaseView{Number: number, State: c.State, Parties: []string{}, AllowedActions: []string{}}, nil
+	}
+	return v, err
 }
 
 // effects does what an action does beyond moving the state.
@@ -82,6 +87,9 @@ func (s *Store) effects(ctx context.Context, tx *sql.Tx, a review.Actor, c *revi
 	exec := func(op, q string, args ...any) error {
 		_, err := tx.ExecContext(ctx, q, args...)
 		return wrap(op, err)
+	}
+	if ok, err := s.evaluationEffects(ctx, tx, a, c, act, in); ok {
+		return err
 	}
 	switch act {
 	case review.ActDetermineRequired, review.ActDetermineNotRequired:
@@ -136,21 +144,8 @@ func (s *Store) effects(ctx context.Context, tx *sql.Tx, a review.Actor, c *revi
 		if n, _ := res.RowsAffected(); n != 1 {
 			return review.Invalid("assignment_id", "field_invalid", "rule", "no active assignment with this id on this case")
 		}
-	case review.ActSubmitReport:
-		return s.fillAssignment(ctx, tx, c, a, in, review.AssignLab, `UPDATE assignments SET report_at = $1, report_summary = $2, report_recommendation = $3 WHERE id = $4`)
-	case review.ActGiveOpinion:
-		return s.fillAssignment(ctx, tx, c, a, in, review.AssignExpert, `UPDATE assignments SET opinion_at = $1, opinion_summary = $2, opinion_recommendation = $3 WHERE id = $4`)
 	case review.ActReferToCommittee:
 		return exec("refer", `UPDATE cases SET referred = $1 WHERE id = $2`, true, c.ID)
-	case review.ActDecide, review.ActCommitteeDecide:
-		if err := exec("decide", `UPDATE cases SET outcome = $1, rationale = $2, decided_at = $3 WHERE id = $4`, in.Outcome, in.Rationale, now, c.ID); err != nil {
-			return err
-		}
-		for _, cond := range in.Conditions {
-			if err := exec("condition", `INSERT INTO conditions (case_id, text, due) VALUES ($1, $2, $3)`, c.ID, cond.Text, cond.Due); err != nil {
-				return err
-			}
-		}
 	case review.ActPublish:
 		if err := exec("publish", `UPDATE cases SET scope = $1, published_at = $2 WHERE id = $3`, in.Scope, now, c.ID); err != nil {
 			return err
@@ -169,23 +164,6 @@ func (s *Store) effects(ctx context.Context, tx *sql.Tx, a review.Actor, c *revi
 	return nil
 }
 
-// fillAssignment records a lab's report or an expert's opinion on the
-// actor's own active assignment.
-func (s *Store) fillAssignment(ctx context.Context, tx *sql.Tx, c *review.Case, a review.Actor, in *review.Input, kind review.AssignmentKind, q string) error {
-	for _, as := range c.Assignments {
-		mine := as.Active && as.Kind == kind && (kind == review.AssignLab && as.LabOrgID == a.OrgID || kind == review.AssignExpert && as.ExpertUserID == a.UserID)
-		if !mine || in.AssignmentID != 0 && as.ID != in.AssignmentID {
-			continue
-		}
-		if as.ReportSubmitted && kind == review.AssignLab || as.OpinionGiven && kind == review.AssignExpert {
-			continue
-		}
-		_, err := tx.ExecContext(ctx, q, ts(s.Now()), in.Summary, in.Recommendation, as.ID)
-		return wrap("assignment", err)
-	}
-	return review.Conflict("already_done", "action", string(kind))
-}
-
 // Material is a file's record, for streaming its content from the blob store.
 type Material struct {
 	MaterialView
@@ -194,7 +172,13 @@ type Material struct {
 
 // AddMaterial records an uploaded blob on a case, re-checking in the
 // transaction that the actor may still upload.
-func (s *Store) AddMaterial(ctx context.Context, a review.Actor, number string, m MaterialView) (MaterialView, error) {
+func (s *Store) AddMaterial(ctx context.Context, a review.Actor, number string, m MaterialView, from string) (MaterialView, error) {
+	if m.Label == "" {
+		m.Label = review.LabelConfidential
+	}
+	if !contains(review.Labels, m.Label) {
+		return m, review.Invalid("label", "field_unknown_value", "value", string(m.Label))
+	}
 	if len(m.Filename) > 255 || strings.ContainsAny(m.Filename, "/\\\x00") {
 		return m, review.Invalid("filename", "field_invalid", "rule", "at most 255 bytes, no path separators")
 	}
@@ -207,9 +191,12 @@ func (s *Store) AddMaterial(ctx context.Context, a review.Actor, number string, 
 			return err
 		}
 		m.UploadedAt, m.UploadedBy = ts(s.Now()), a.Username
-		if err := tx.QueryRowContext(ctx, `INSERT INTO materials (case_id, digest, size, filename, content_type, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			c.ID, m.Digest, m.Size, m.Filename, m.ContentType, a.UserID, m.UploadedAt).Scan(&m.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO materials (case_id, digest, size, filename, content_type, label, from_addr, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			c.ID, m.Digest, m.Size, m.Filename, m.ContentType, m.Label, from, a.UserID, m.UploadedAt).Scan(&m.ID); err != nil {
 			return wrap("add material", err)
+		}
+		if err := s.custody(ctx, tx, m.ID, "uploaded", a, from, m.Digest); err != nil {
+			return err
 		}
 		if err := s.event(ctx, tx, c.ID, string(review.ActUploadMaterial), c.State, c.State, a, map[string]any{"filename": m.Filename, "digest": m.Digest}); err != nil {
 			return err
@@ -236,6 +223,9 @@ func (s *Store) OpenMaterial(ctx context.Context, a review.Actor, number string,
 		}
 		if err != nil {
 			return wrap("open material", err)
+		}
+		if err := s.custody(ctx, tx, m.ID, "downloaded", a, from, m.Digest); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, a, "material.read", "case:"+number, map[string]any{"material": id, "digest": m.Digest, "from": from})
 	})

@@ -186,7 +186,7 @@ func TestBadInput(t *testing.T) {
 					return err
 				}, review.KindInvalid, "field_invalid", "purl", nil},
 				{"material with a path in its name", func() error {
-					_, err := e.s.AddMaterial(e.ctx, e.actor(t, "provider1"), draft, store.MaterialView{Digest: "sha256:00", Size: 1, Filename: "../../etc/passwd"})
+					_, err := e.s.AddMaterial(e.ctx, e.actor(t, "provider1"), draft, store.MaterialView{Digest: "sha256:00", Size: 1, Filename: "../../etc/passwd"}, "127.0.0.1")
 					return err
 				}, review.KindInvalid, "field_invalid", "filename", nil},
 			} {

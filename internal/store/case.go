@@ -69,11 +69,15 @@ func (s *Store) CreateCase(ctx context.Context, a review.Actor, in review.NewCas
 		if prev != nil {
 			prevID = prev.ID
 		}
+		cat, err := s.currentCatalog(ctx, tx)
+		if err != nil {
+			return err
+		}
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO cases (number, trigger_kind, previous_case_id, product_id, category, applicant_org_id, provider_org_id,
-			sector, state, important, summary, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id`,
+			sector, state, important, summary, created_by, created_at, updated_at, catalog_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id`,
 			number, in.Trigger, nullID(prevID), p.ID, p.Category, a.OrgID, p.ProviderOrgID, review.SectorOf(a, in), review.StateDraft,
-			in.Important && a.Role == review.RoleOffice, in.Summary, a.UserID, ts(now)).Scan(&id); err != nil {
+			in.Important && a.Role == review.RoleOffice, in.Summary, a.UserID, ts(now), cat).Scan(&id); err != nil {
 			return wrap("create case", err)
 		}
 		for _, v := range in.VersionIDs {
@@ -116,7 +120,7 @@ func (s *Store) event(ctx context.Context, tx *sql.Tx, caseID int64, action stri
 	return wrap("case event", err)
 }
 
-const caseColumns = `id, number, trigger_kind, COALESCE(previous_case_id, 0), product_id, category, applicant_org_id, provider_org_id, sector, state, important, complex, referred, outcome, scope, version, created_at`
+const caseColumns = `id, number, trigger_kind, COALESCE(previous_case_id, 0), product_id, category, applicant_org_id, provider_org_id, sector, state, important, complex, referred, outcome, scope, version, created_at, catalog_version, recommendation`
 
 // loadCase reads a case with its assignments, the facts its rules need.
 func (s *Store) loadCase(ctx context.Context, q queryer, number string) (*review.Case, error) {
@@ -124,7 +128,7 @@ func (s *Store) loadCase(ctx context.Context, q queryer, number string) (*review
 	var created string
 	err := q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE number = $1`, number).Scan(
 		&c.ID, &c.Number, &c.Trigger, &c.PreviousCaseID, &c.ProductID, &c.Category, &c.ApplicantOrgID, &c.ProviderOrgID,
-		&c.Sector, &c.State, &c.Important, &c.Complex, &c.Referred, &c.Outcome, &c.Scope, &c.Version, &created)
+		&c.Sector, &c.State, &c.Important, &c.Complex, &c.Referred, &c.Outcome, &c.Scope, &c.Version, &created, &c.CatalogVersion, &c.Recommendation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, review.NotFound("case")
 	}
@@ -132,7 +136,20 @@ func (s *Store) loadCase(ctx context.Context, q queryer, number string) (*review
 		return nil, wrap("load case", err)
 	}
 	c.CreatedAt = parseTS(created)
-	rows, err := q.QueryContext(ctx, `SELECT id, kind, COALESCE(lab_org_id, 0), COALESCE(expert_user_id, 0), method, ended_at, report_at, opinion_at FROM assignments WHERE case_id = $1 ORDER BY id`, c.ID)
+	c.ExpertQuorum, c.CommitteeQuorum = s.ExpertQuorum, s.CommitteeQuorum
+	var commitments int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM signed_documents WHERE case_id = $1 AND kind = $2`, c.ID, review.CommitmentType).Scan(&commitments); err != nil {
+		return nil, wrap("load case", err)
+	}
+	c.Commitment = commitments > 0
+	if c.Votes, err = queryAll(ctx, q, "load votes", `SELECT u.username, v.outcome FROM votes v JOIN users u ON u.id = v.user_id WHERE v.case_id = $1 ORDER BY v.id`,
+		func(r *sql.Rows) (review.Ballot, error) {
+			var b review.Ballot
+			return b, r.Scan(&b.Who, &b.Outcome)
+		}, c.ID); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, COALESCE(lab_org_id, 0), COALESCE(expert_user_id, 0), method, ended_at, report_at, opinion_at, ended_reason FROM assignments WHERE case_id = $1 ORDER BY id`, c.ID)
 	if err != nil {
 		return nil, wrap("load assignments", err)
 	}
@@ -140,7 +157,7 @@ func (s *Store) loadCase(ctx context.Context, q queryer, number string) (*review
 	for rows.Next() {
 		var as review.Assignment
 		var ended, report, opinion string
-		if err := rows.Scan(&as.ID, &as.Kind, &as.LabOrgID, &as.ExpertUserID, &as.Method, &ended, &report, &opinion); err != nil {
+		if err := rows.Scan(&as.ID, &as.Kind, &as.LabOrgID, &as.ExpertUserID, &as.Method, &ended, &report, &opinion, &as.EndedReason); err != nil {
 			return nil, wrap("load assignments", err)
 		}
 		as.Active, as.ReportSubmitted, as.OpinionGiven = ended == "", report != "", opinion != ""
@@ -175,6 +192,11 @@ func (s *Store) visibleCase(ctx context.Context, q queryer, a review.Actor, numb
 		return nil, err
 	}
 	if !review.CanSee(a, c) {
+		// A former assignee knew of the case; telling it that its access
+		// ended reveals nothing new and explains the refusal.
+		if as, ok := c.Formerly(a); ok {
+			return nil, review.E(review.KindForbidden, "assignment_ended", "reason", as.EndedReason)
+		}
 		return nil, review.NotFound("case")
 	}
 	return c, nil

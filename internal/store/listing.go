@@ -304,17 +304,34 @@ func (s *Store) ExpireListing(ctx context.Context, listingID int64) (bool, error
 	return done, err
 }
 
-// CheckCondition suspends the listings of a case whose condition is overdue
-// and unmet (job). It reports how many listings it suspended.
+// CheckCondition flags a condition that is overdue and unmet (job) and, if
+// the office so set it at the decision, suspends the case's listings. It
+// reports how many listings it suspended.
 func (s *Store) CheckCondition(ctx context.Context, conditionID int64) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var caseID int64
-		var due, met, text string
-		if err := tx.QueryRowContext(ctx, `SELECT case_id, due, met_at, text FROM conditions WHERE id = $1`, conditionID).Scan(&caseID, &due, &met, &text); err != nil {
+		var due, met, text, flagged string
+		var suspend bool
+		if err := tx.QueryRowContext(ctx, `SELECT case_id, due, met_at, text, overdue_at, suspend_if_overdue FROM conditions WHERE id = $1`, conditionID).Scan(&caseID, &due, &met, &text, &flagged, &suspend); err != nil {
 			return wrap("condition", err)
 		}
 		if met != "" || due >= calendar.DateOf(s.Now()).String() {
+			return nil
+		}
+		if flagged == "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE conditions SET overdue_at = $1 WHERE id = $2`, ts(s.Now()), conditionID); err != nil {
+				return wrap("condition", err)
+			}
+			var state review.State
+			if err := tx.QueryRowContext(ctx, `SELECT state FROM cases WHERE id = $1`, caseID).Scan(&state); err != nil {
+				return wrap("condition", err)
+			}
+			if err := s.event(ctx, tx, caseID, "condition_overdue", state, state, review.System, map[string]any{"condition": conditionID, "due": due, "suspends": suspend}); err != nil {
+				return err
+			}
+		}
+		if !suspend {
 			return nil
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM listings WHERE case_id = $1 ORDER BY id`, caseID)

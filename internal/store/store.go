@@ -52,6 +52,9 @@ type Store struct {
 	Budgets map[string]int
 	// Validity is how long a listing stays valid after publication.
 	Validity time.Duration
+	// ExpertQuorum and CommitteeQuorum are how many expert opinions and
+	// committee votes a decision needs (0: review.Quorum).
+	ExpertQuorum, CommitteeQuorum int
 
 	cal atomic.Pointer[calendar.Calendar]
 }
@@ -244,6 +247,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := mig.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
 	}
+	if err := s.ensureCatalog(ctx); err != nil {
+		return err
+	}
 	return s.loadCalendar(ctx)
 }
 
@@ -262,6 +268,9 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	}
 	if cur < ms[len(ms)-1].version {
 		return fmt.Errorf("%w (at %d, binary needs %d)", ErrSchemaOutdated, cur, ms[len(ms)-1].version)
+	}
+	if err := s.ensureCatalog(ctx); err != nil {
+		return err
 	}
 	return s.loadCalendar(ctx)
 }

@@ -250,7 +250,7 @@ func testListingTimers(t *testing.T, b storetest.Backend) {
 	// Q: the database passes on a condition due 30 Apr 2026.
 	e.clk.AddDays(1)
 	caseQ := e.openDatabase(t)
-	e.publishDecided(t, caseQ, review.OutcomeConditionalPass, []review.Condition{{Text: "patch CVE-2026-0001 in all shipped firmware", Due: "2026-04-30"}}, review.ScopePublic)
+	e.publishDecided(t, caseQ, review.OutcomeConditionalPass, []review.Condition{{Text: "patch CVE-2026-0001 in all shipped firmware", Due: "2026-04-30", SuspendIfOverdue: true}}, review.ScopePublic)
 	pubQ := e.clk.Today()
 	q := listing(tidedb, "")
 	if q.Status != review.ListingConditionallyPassed || !q.Preferred || len(q.Conditions) != 1 || q.Conditions[0].Due != "2026-04-30" {
@@ -342,7 +342,8 @@ func testListingTimers(t *testing.T, b storetest.Backend) {
 		Declaration: &review.Declaration{NoConflict: true, Confidentiality: true, SignedBy: "lab1"}})
 	e.step(t, 1, "office", rr, review.ActBeginEvaluation, review.Input{})
 	e.toOpinions(t, rr)
-	e.step(t, 1, "office", rr, review.ActDecide, review.Input{Outcome: review.OutcomeFail, Rationale: "condition breached repeatedly"})
+	e.step(t, 1, "office", rr, review.ActDecide, review.Input{Outcome: review.OutcomeFail, Rationale: "condition breached repeatedly",
+		DepartureRationale: "the on-site findings were met, but the condition was breached repeatedly"})
 	e.step(t, 1, "office", rr, review.ActPublish, review.Input{Scope: review.ScopePublic})
 	got := listing(tidedb, "")
 	if got.Status != review.ListingFailed || !got.MustNotProcure || got.Preferred || got.Case != rr || got.ReReview {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"shencha/internal/calendar"
 	"shencha/internal/review"
@@ -33,6 +34,7 @@ type CaseView struct {
 	Supplements    []SupplementView `json:"supplements"`
 	Materials      []MaterialView   `json:"materials"`
 	Events         []EventView      `json:"events"`
+	CatalogVersion string           `json:"catalog_version"`
 	CreatedAt      string           `json:"created_at"`
 	UpdatedAt      string           `json:"updated_at"`
 }
@@ -53,12 +55,17 @@ type OrgRef struct {
 
 // Decision is a case's outcome.
 type Decision struct {
-	Outcome     review.Outcome     `json:"outcome"`
-	Rationale   string             `json:"rationale"`
-	DecidedAt   string             `json:"decided_at"`
-	Conditions  []review.Condition `json:"conditions,omitempty"`
-	Scope       review.Scope       `json:"scope,omitempty"`
-	PublishedAt string             `json:"published_at,omitempty"`
+	Outcome   review.Outcome `json:"outcome"`
+	Rationale string         `json:"rationale"`
+	// Recommendation is what the default rule gave; a decision that departs
+	// from it carries its DepartureRationale.
+	Recommendation     review.Outcome     `json:"rule_recommendation,omitempty"`
+	DepartureRationale string             `json:"departure_rationale,omitempty"`
+	Fulfilments        []FulfilmentView   `json:"fulfilments,omitempty"`
+	DecidedAt          string             `json:"decided_at"`
+	Conditions         []review.Condition `json:"conditions,omitempty"`
+	Scope              review.Scope       `json:"scope,omitempty"`
+	PublishedAt        string             `json:"published_at,omitempty"`
 }
 
 // ProcurementView is a CIIO's declaration and its determination.
@@ -117,13 +124,22 @@ type SupplementView struct {
 
 // MaterialView is a file on the case (its content is read separately, audited).
 type MaterialView struct {
-	ID          int64  `json:"id"`
-	Digest      string `json:"digest"`
-	Size        int64  `json:"size"`
-	Filename    string `json:"filename"`
-	ContentType string `json:"content_type"`
-	UploadedBy  string `json:"uploaded_by"`
-	UploadedAt  string `json:"uploaded_at"`
+	ID          int64        `json:"id"`
+	Digest      string       `json:"digest"`
+	Size        int64        `json:"size"`
+	Filename    string       `json:"filename"`
+	ContentType string       `json:"content_type"`
+	Label       review.Label `json:"label"`
+	UploadedBy  string       `json:"uploaded_by"`
+	UploadedAt  string       `json:"uploaded_at"`
+	uploaderOrg int64
+}
+
+// mayReadMaterial: restricted files are for the office, experts, the
+// committee and the uploading organisation only.
+func mayReadMaterial(a review.Actor, p review.Party, m MaterialView) bool {
+	return m.Label != review.LabelRestricted || m.uploaderOrg == a.OrgID ||
+		p&(review.PartyOffice|review.PartyExpert|review.PartyCommittee) != 0
 }
 
 // EventView is one step of the timeline.
@@ -154,16 +170,16 @@ func (s *Store) Case(ctx context.Context, a review.Actor, number string) (*CaseV
 func (s *Store) view(ctx context.Context, a review.Actor, c *review.Case) (*CaseView, error) {
 	parties := review.PartiesOf(a, c)
 	v := &CaseView{Number: c.Number, State: c.State, Trigger: c.Trigger, Sector: c.Sector, Important: c.Important,
-		Complex: c.Complex, Parties: parties.Names(), AllowedActions: []string{}}
+		Complex: c.Complex, Parties: parties.Names(), AllowedActions: []string{}, CatalogVersion: c.CatalogVersion}
 	for _, act := range review.Allowed(a, c) {
 		v.AllowedActions = append(v.AllowedActions, string(act))
 	}
-	var outcome, rationale, decided, scope, published, prevNumber string
-	err := s.r.QueryRowContext(ctx, `SELECT c.summary, c.outcome, c.rationale, c.decided_at, c.scope, c.published_at, c.created_at, c.updated_at,
+	var outcome, rationale, departure, decided, scope, published, prevNumber string
+	err := s.r.QueryRowContext(ctx, `SELECT c.summary, c.outcome, c.rationale, c.departure_rationale, c.decided_at, c.scope, c.published_at, c.created_at, c.updated_at,
 		p.id, p.name, p.category, p.service, po.id, po.name, ao.id, ao.name, COALESCE(pc.number, '')
 		FROM cases c JOIN products p ON p.id = c.product_id JOIN orgs po ON po.id = c.provider_org_id JOIN orgs ao ON ao.id = c.applicant_org_id
 		LEFT JOIN cases pc ON pc.id = c.previous_case_id WHERE c.id = $1`, c.ID).Scan(
-		&v.Summary, &outcome, &rationale, &decided, &scope, &published, &v.CreatedAt, &v.UpdatedAt,
+		&v.Summary, &outcome, &rationale, &departure, &decided, &scope, &published, &v.CreatedAt, &v.UpdatedAt,
 		&v.Product.ID, &v.Product.Name, &v.Product.Category, &v.Product.Service, &v.Provider.ID, &v.Provider.Name,
 		&v.Applicant.ID, &v.Applicant.Name, &prevNumber)
 	if err != nil {
@@ -171,9 +187,12 @@ func (s *Store) view(ctx context.Context, a review.Actor, c *review.Case) (*Case
 	}
 	v.PreviousCase = prevNumber
 	if outcome != "" {
-		v.Decision = &Decision{Outcome: review.Outcome(outcome), Rationale: rationale, DecidedAt: decided, Scope: review.Scope(scope), PublishedAt: published}
-		v.Decision.Conditions, err = s.conditions(ctx, c.ID)
-		if err != nil {
+		v.Decision = &Decision{Outcome: review.Outcome(outcome), Rationale: rationale, DecidedAt: decided, Scope: review.Scope(scope), PublishedAt: published,
+			Recommendation: c.Recommendation, DepartureRationale: departure}
+		if v.Decision.Conditions, err = s.conditions(ctx, c.ID); err != nil {
+			return nil, err
+		}
+		if v.Decision.Fulfilments, err = s.fulfilments(ctx, c.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -199,8 +218,15 @@ func (s *Store) view(ctx context.Context, a review.Actor, c *review.Case) (*Case
 	if v.Supplements, err = s.supplementViews(ctx, c.ID); err != nil {
 		return nil, err
 	}
-	if v.Materials, err = s.materialViews(ctx, c.ID); err != nil {
+	mats, err := s.materialViews(ctx, c.ID)
+	if err != nil {
 		return nil, err
+	}
+	v.Materials = []MaterialView{}
+	for _, m := range mats {
+		if mayReadMaterial(a, parties, m) {
+			v.Materials = append(v.Materials, m)
+		}
 	}
 	if v.Events, err = s.eventViews(ctx, c.ID, inner); err != nil {
 		return nil, err
@@ -209,20 +235,11 @@ func (s *Store) view(ctx context.Context, a review.Actor, c *review.Case) (*Case
 }
 
 func (s *Store) conditions(ctx context.Context, caseID int64) ([]review.Condition, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, text, due FROM conditions WHERE case_id = $1 ORDER BY id`, caseID)
-	if err != nil {
-		return nil, wrap("conditions", err)
-	}
-	defer rows.Close()
-	var out []review.Condition
-	for rows.Next() {
-		var c review.Condition
-		if err := rows.Scan(&c.ID, &c.Text, &c.Due); err != nil {
-			return nil, wrap("conditions", err)
-		}
-		out = append(out, c)
-	}
-	return out, wrap("conditions", rows.Err())
+	return queryAll(ctx, s.r, "conditions", `SELECT id, text, due, suspend_if_overdue, met_at, overdue_at FROM conditions WHERE case_id = $1 ORDER BY id`,
+		func(r *sql.Rows) (review.Condition, error) {
+			var c review.Condition
+			return c, r.Scan(&c.ID, &c.Text, &c.Due, &c.SuspendIfOverdue, &c.MetAt, &c.OverdueAt)
+		}, caseID)
 }
 
 func (s *Store) assignmentViews(ctx context.Context, caseID int64, inner bool) ([]AssignmentView, error) {
@@ -278,7 +295,7 @@ func (s *Store) supplementViews(ctx context.Context, caseID int64) ([]Supplement
 }
 
 func (s *Store) materialViews(ctx context.Context, caseID int64) ([]MaterialView, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.digest, m.size, m.filename, m.content_type, u.username, m.uploaded_at FROM materials m JOIN users u ON u.id = m.uploaded_by WHERE m.case_id = $1 ORDER BY m.id`, caseID)
+	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.digest, m.size, m.filename, m.content_type, m.label, u.username, u.org_id, m.uploaded_at FROM materials m JOIN users u ON u.id = m.uploaded_by WHERE m.case_id = $1 ORDER BY m.id`, caseID)
 	if err != nil {
 		return nil, wrap("materials", err)
 	}
@@ -286,7 +303,7 @@ func (s *Store) materialViews(ctx context.Context, caseID int64) ([]MaterialView
 	out := []MaterialView{}
 	for rows.Next() {
 		var v MaterialView
-		if err := rows.Scan(&v.ID, &v.Digest, &v.Size, &v.Filename, &v.ContentType, &v.UploadedBy, &v.UploadedAt); err != nil {
+		if err := rows.Scan(&v.ID, &v.Digest, &v.Size, &v.Filename, &v.ContentType, &v.Label, &v.UploadedBy, &v.uploaderOrg, &v.UploadedAt); err != nil {
 			return nil, wrap("materials", err)
 		}
 		out = append(out, v)

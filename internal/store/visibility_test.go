@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestNeedToKnow(t *testing.T) {
 			all := []string{caseA, caseB, caseC, caseD, caseE}
 
 			m, err := e.s.AddMaterial(e.ctx, e.actor(t, "provider1"), caseA, store.MaterialView{Digest: "sha256:00ff", Size: 2,
-				Filename: "design.pdf", ContentType: "application/pdf"})
+				Filename: "design.pdf", ContentType: "application/pdf"}, "127.0.0.1")
 			if err != nil {
 				t.Fatalf("provider1 adds material: %v", err)
 			}
@@ -84,8 +85,8 @@ func TestNeedToKnow(t *testing.T) {
 			}
 
 			want := map[string][]string{
-				"admin": {}, "office": all, "committee": {caseE},
-				"expert1": {caseE}, "expert2": {caseE}, "expert3": {caseE},
+				"admin": {}, "office": all, "committee": {caseE}, "committee2": {caseE}, "committee3": {caseE},
+				"expert1": {caseE}, "expert2": {caseE}, "expert3": {caseE}, "expert4": {},
 				"lab1": {caseA, caseE}, "lab2": {},
 				"provider1": {caseA, caseB, caseD, caseE}, "provider2": {caseC},
 				"ciio": {caseB}, "cii": {caseB}, "procurer": {},
@@ -107,12 +108,15 @@ func TestNeedToKnow(t *testing.T) {
 			if v.Assignments[0].EndedAt == "" || v.Assignments[0].EndedReason != "capacity" {
 				t.Errorf("ended assignment: %+v", v.Assignments[0])
 			}
+			// A former assignee knew of the case; it is told its access ended.
 			_, err = e.s.Case(e.ctx, e.actor(t, "lab1"), caseA)
-			reviewErr(t, err, review.KindNotFound, "not_found")
+			if re := reviewErr(t, err, review.KindForbidden, "assignment_ended"); re.Params["reason"] != "capacity" {
+				t.Errorf("assignment_ended params: %v", re.Params)
+			}
 			_, err = e.s.OpenMaterial(e.ctx, e.actor(t, "lab1"), caseA, m.ID, "test")
-			reviewErr(t, err, review.KindNotFound, "not_found")
-			_, err = e.s.AddMaterial(e.ctx, e.actor(t, "lab1"), caseA, store.MaterialView{Digest: "sha256:01", Size: 1, Filename: "late.pdf"})
-			reviewErr(t, err, review.KindNotFound, "not_found")
+			reviewErr(t, err, review.KindForbidden, "assignment_ended")
+			_, err = e.s.AddMaterial(e.ctx, e.actor(t, "lab1"), caseA, store.MaterialView{Digest: "sha256:01", Size: 1, Filename: "late.pdf"}, "127.0.0.1")
+			reviewErr(t, err, review.KindForbidden, "assignment_ended")
 			// Ending it twice is refused.
 			_, err = e.s.ApplyAction(e.ctx, e.actor(t, "office"), caseA, review.ActEndAssignment, review.Input{AssignmentID: asID, Reason: "again"})
 			reviewErr(t, err, review.KindInvalid, "field_invalid")
@@ -158,11 +162,16 @@ func (e *env) checkAgreement(t *testing.T, all []string, want map[string][]strin
 			switch {
 			case err == nil && !slices.Contains(listed, n):
 				t.Errorf("%s reads %s but does not list it", who, n)
-			case err != nil && !review.IsKind(err, review.KindNotFound):
-				t.Errorf("%s reads %s: %v, want nil or not found", who, n, err)
+			case err != nil && !review.IsKind(err, review.KindNotFound) && !isCode(err, "assignment_ended"):
+				t.Errorf("%s reads %s: %v, want nil, not found or assignment ended", who, n, err)
 			case err != nil && slices.Contains(listed, n):
 				t.Errorf("%s lists %s but reading it fails: %v", who, n, err)
 			}
 		}
 	}
+}
+
+func isCode(err error, code string) bool {
+	var re *review.Error
+	return errors.As(err, &re) && re.Code == code
 }

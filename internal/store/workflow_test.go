@@ -91,7 +91,7 @@ func TestHappyPath(t *testing.T) {
 
 			digest := "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 			m, err := e.s.AddMaterial(e.ctx, e.actor(t, "lab1"), n, store.MaterialView{Digest: digest, Size: 4,
-				Filename: "test-report.pdf", ContentType: "application/pdf"})
+				Filename: "test-report.pdf", ContentType: "application/pdf"}, "127.0.0.1")
 			if err != nil {
 				t.Fatalf("lab1 adds material: %v", err)
 			}
@@ -112,8 +112,8 @@ func TestHappyPath(t *testing.T) {
 			_, err = e.s.ApplyAction(e.ctx, e.actor(t, "office"), n, review.ActCompleteEvaluation, review.Input{})
 			reviewErr(t, err, review.KindConflict, "guard_failed")
 
-			e.step(t, 2, "lab1", n, review.ActSubmitReport, review.Input{Summary: "no findings", Recommendation: review.OutcomePass})
-			_, err = e.s.ApplyAction(e.ctx, e.actor(t, "lab1"), n, review.ActSubmitReport, review.Input{Summary: "again", Recommendation: review.OutcomePass})
+			e.report(t, n, nil)
+			_, err = e.s.ApplyAction(e.ctx, e.actor(t, "lab1"), n, review.ActSubmitReport, review.Input{Summary: "again", Recommendation: review.OutcomePass, Signature: "AAAA"})
 			reviewErr(t, err, review.KindConflict, "already_done")
 			wantAllowed(t, e.view(t, "office", n), "office", "assign_lab", "assign_expert", "end_assignment", "upload_material",
 				"request_supplement", "complete_evaluation", "mark_important", "mark_complex", "extend_clock", "terminate")
@@ -123,7 +123,7 @@ func TestHappyPath(t *testing.T) {
 			for _, x := range []string{"expert1", "expert2", "expert3"} {
 				e.act(t, "office", n, review.ActAssignExpert, review.Input{ExpertUserID: e.f.Users[x].ID, Declaration: demo.Declaration(x)})
 			}
-			wantAllowed(t, e.view(t, "expert1", n), "expert1", "give_opinion")
+			wantAllowed(t, e.view(t, "expert1", n), "expert1", "give_opinion", "recuse")
 			// The provider does not learn who the experts are.
 			pv := e.view(t, "provider1", n)
 			for _, as := range pv.Assignments {
@@ -137,7 +137,7 @@ func TestHappyPath(t *testing.T) {
 				}
 			}
 			for _, x := range []string{"expert1", "expert2", "expert3"} {
-				e.step(t, 1, x, n, review.ActGiveOpinion, review.Input{Summary: "acceptable risk", Recommendation: review.OutcomePass})
+				e.step(t, 1, x, n, review.ActGiveOpinion, opinion(review.OutcomePass))
 			}
 			wantAllowed(t, e.view(t, "office", n), "office", "assign_expert", "end_assignment", "decide", "mark_important", "mark_complex", "extend_clock", "terminate")
 
@@ -158,10 +158,14 @@ func TestHappyPath(t *testing.T) {
 			v = e.step(t, 1, "office", n, review.ActReferToCommittee, review.Input{})
 			wantState(t, v, review.StateDeliberation)
 			wantAllowed(t, v, "office", "end_assignment", "extend_clock", "terminate")
-			wantAllowed(t, e.view(t, "committee", n), "committee", "committee_decide", "extend_clock")
+			wantAllowed(t, e.view(t, "committee", n), "committee", "cast_vote", "extend_clock")
 			_, err = e.s.ApplyAction(e.ctx, e.actor(t, "office"), n, review.ActMarkImportant, review.Input{})
 			reviewErr(t, err, review.KindConflict, "illegal_transition")
 
+			for _, m := range []string{"committee", "committee2", "committee3"} {
+				e.act(t, m, n, review.ActCastVote, review.Input{Outcome: review.OutcomePass, Rationale: "meets the requirements"})
+			}
+			wantAllowed(t, e.view(t, "committee", n), "committee", "cast_vote", "committee_decide", "extend_clock")
 			v = e.step(t, 2, "committee", n, review.ActCommitteeDecide, review.Input{Outcome: review.OutcomePass, Rationale: "meets the requirements"})
 			wantState(t, v, review.StateDecided)
 			if v.Decision == nil || v.Decision.Outcome != review.OutcomePass || v.Decision.PublishedAt != "" {
@@ -183,8 +187,8 @@ func TestHappyPath(t *testing.T) {
 				t.Errorf("decision after publish: %+v", v.Decision)
 			}
 			wantEvents := []string{"open", "submit", "begin_screening", "accept", "assign_lab", "begin_evaluation", "upload_material",
-				"submit_report", "complete_evaluation", "assign_expert", "assign_expert", "assign_expert", "give_opinion", "give_opinion",
-				"give_opinion", "mark_important", "refer_to_committee", "committee_decide", "publish"}
+				"add_evidence", "submit_report", "submit_commitment", "complete_evaluation", "assign_expert", "assign_expert", "assign_expert", "give_opinion", "give_opinion",
+				"give_opinion", "mark_important", "refer_to_committee", "cast_vote", "cast_vote", "cast_vote", "committee_decide", "publish"}
 			var gotEvents []string
 			for _, ev := range v.Events {
 				gotEvents = append(gotEvents, ev.Action)
@@ -281,9 +285,11 @@ func TestHappyPath(t *testing.T) {
 				t.Fatalf("verify audit: %v", err)
 			}
 			// 2 opens, 17 + 2 successful actions, a material added and read,
-			// 2 listings; the refused attempts leave nothing.
-			if auditAfter != auditBefore+25 {
-				t.Errorf("audit rows %d → %d, want exactly 25 more", auditBefore, auditAfter)
+			// 2 listings; the evaluation's plan, evidence (added and read
+			// back), 3 findings and the commitment; 3 votes. The refused
+			// attempts leave nothing.
+			if auditAfter != auditBefore+35 {
+				t.Errorf("audit rows %d → %d, want exactly 35 more", auditBefore, auditAfter)
 			}
 			for _, want := range []struct {
 				action, subject string
