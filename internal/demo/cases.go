@@ -152,19 +152,19 @@ func SeedCases(ctx context.Context, s *store.Store, f *Fixture) error {
 
 	// Three more products, so each stage has its own subject.
 	more := []struct {
-		provider, name string
-		cat            review.Category
-		service        bool
-		purl, version  string
+		provider, name     string
+		cat                review.Category
+		service            bool
+		purl, cpe, version string
 	}{
-		{"provider1", "Huaxin HX-S5700 Data Centre Switch", "core_network_equipment", false, "pkg:generic/huaxin/hx-s5700", "2.0.4"},
-		{"provider2", "Lanyun Object Storage Service", "cloud_services", true, "pkg:generic/lanyun/object-storage", "1.4"},
-		{"provider2", "Lanyun Identity Gateway", "cloud_services", true, "pkg:generic/lanyun/identity-gateway", "3.0"},
+		{"provider1", "Huaxin HX-S5700 Data Centre Switch", "core_network_equipment", false, "pkg:generic/huaxin/hx-s5700", "cpe:2.3:h:huaxin:hx-s5700", "2.0.4"},
+		{"provider2", "Lanyun Object Storage Service", "cloud_services", true, "pkg:generic/lanyun/object-storage", "cpe:2.3:a:lanyun:object-storage", "1.4"},
+		{"provider2", "Lanyun Identity Gateway", "cloud_services", true, "pkg:generic/lanyun/identity-gateway", "cpe:2.3:a:lanyun:identity-gateway", "3.0"},
 	}
 	var ps []review.Product
 	var vs []review.Version
 	for _, m := range more {
-		p, v, err := product(ctx, s, f.Actors[m.provider], m.name, m.cat, m.service, m.purl, "", m.version)
+		p, v, err := product(ctx, s, f.Actors[m.provider], m.name, m.cat, m.service, m.purl, m.cpe, m.version)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -323,6 +325,21 @@ func TestEvaluationEndToEnd(t *testing.T) {
 				t.Fatalf("letter en: %d %s", code, en)
 			}
 			e.fails("lab1", "GET", "/api/v1/cases/"+n+"/letter", nil, 403, "forbidden")
+			// The letter's only style sheet is allowed by its hash; nothing else.
+			req, _ := http.NewRequest("GET", e.url+"/api/v1/cases/"+n+"/letter", nil)
+			req.Header.Set("Authorization", "Bearer "+e.token("office"))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			csp := resp.Header.Get("Content-Security-Policy")
+			_, css, _ := strings.Cut(string(zh), "<style>")
+			css, _, _ = strings.Cut(css, "</style>")
+			sum := sha256.Sum256([]byte(css))
+			if !strings.Contains(csp, "style-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") || !strings.Contains(csp, "default-src 'none'") || strings.Contains(string(zh), "<script") {
+				t.Errorf("letter CSP %q does not pin its style sheet", csp)
+			}
 
 			// Altering the record after signing shows on every read.
 			if _, err := e.s.DB().Exec(`UPDATE findings SET status = 'not_met' WHERE criterion_id = $1`, crit[1]); err != nil {
