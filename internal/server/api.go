@@ -37,7 +37,6 @@ func (s *Server) register() {
 	s.handle("POST", "/api/v1/cases/{number}/materials", "upload a file to a case (raw body; ?filename=)", false, s.uploadMaterial)
 	s.handle("GET", "/api/v1/cases/{number}/materials/{id}", "download a case file (audited)", false, s.downloadMaterial)
 	s.handle("GET", "/api/v1/overdue", "overdue clocks on cases you may see", false, s.overdue)
-	s.handle("POST", "/api/v1/conditions/{id}/met", "record that a condition was honoured (office)", false, s.conditionMet)
 
 	s.handle("GET", "/api/v1/listings", "register: status of product versions by purl, cpe, product+version or listing id; as_of=DATE", true, s.listings)
 	s.handle("POST", "/api/v1/listings/{id}/actions/{action}", "suspend, reinstate or revoke a listing (office)", false, s.listingAction)
@@ -331,18 +330,6 @@ func (s *Server) overdue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, 200, map[string]any{"items": list})
-	return nil
-}
-
-func (s *Server) conditionMet(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.cfg.Store.ConditionMet(r.Context(), actor(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

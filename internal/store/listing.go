@@ -367,34 +367,6 @@ func (s *Store) CheckCondition(ctx context.Context, conditionID int64) (int, err
 	return n, err
 }
 
-// ConditionMet records that a condition was honoured (office).
-func (s *Store) ConditionMet(ctx context.Context, a review.Actor, conditionID int64) error {
-	if a.Role != review.RoleOffice {
-		return review.Forbidden("condition_met")
-	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var number string
-		err := tx.QueryRowContext(ctx, `SELECT c.number FROM conditions k JOIN cases c ON c.id = k.case_id WHERE k.id = $1`, conditionID).Scan(&number)
-		if errors.Is(err, sql.ErrNoRows) {
-			return review.NotFound("condition")
-		}
-		if err != nil {
-			return wrap("condition", err)
-		}
-		if _, err := s.visibleCase(ctx, tx, a, number); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE conditions SET met_at = $1 WHERE id = $2 AND met_at = ''`, ts(s.Now()), conditionID)
-		if err != nil {
-			return wrap("condition", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return review.Conflict("already_done", "action", "condition_met")
-		}
-		return s.audit(ctx, tx, a, "condition.met", "case:"+number, map[string]int64{"condition": conditionID})
-	})
-}
-
 // Sweep runs every timer check that is due: overdue clocks, expired
 // listings, overdue conditions. The periodic job calls it as a backstop to
 // the scheduled jobs; it is idempotent.

@@ -286,10 +286,10 @@ func testListingTimers(t *testing.T, b storetest.Backend) {
 	reviewErr(t, err, review.KindForbidden, "forbidden")
 
 	e.clk.Set(at(2026, 5, 3, 10))
-	if err := e.s.ConditionMet(e.ctx, e.actor(t, "office"), q.Conditions[0].ID); err != nil {
-		t.Fatalf("condition met: %v", err)
-	}
-	err = e.s.ConditionMet(e.ctx, e.actor(t, "office"), q.Conditions[0].ID)
+	cond := review.Input{ConditionID: q.Conditions[0].ID}
+	e.act(t, "provider1", caseQ, review.ActSubmitFulfilment, review.Input{ConditionID: cond.ConditionID, Summary: "patched firmware shipped"})
+	e.act(t, "office", caseQ, review.ActAcceptFulfilment, cond)
+	_, err = e.s.ApplyAction(e.ctx, e.actor(t, "office"), caseQ, review.ActAcceptFulfilment, cond)
 	reviewErr(t, err, review.KindConflict, "already_done")
 	if err := e.s.ListingAction(e.ctx, e.actor(t, "office"), q.ListingID, review.ListReinstate, "patch verified by lab1"); err != nil {
 		t.Fatalf("reinstate: %v", err)
