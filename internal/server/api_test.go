@@ -88,8 +88,21 @@ func (e *env) token(user string) string {
 	return out.Token
 }
 
-// do sends a JSON request as a user ("" for anonymous) and decodes the answer.
+// do sends a JSON request as a user ("" for anonymous), in English, and
+// decodes the answer.
 func (e *env) do(user, method, path string, body any, out any) int {
+	e.t.Helper()
+	code, data := e.send(user, method, path, body, "en")
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			e.t.Fatalf("%s %s: %d %s: %v", method, path, code, data, err)
+		}
+	}
+	return code
+}
+
+// send sends a JSON request as a user and returns the status and body.
+func (e *env) send(user, method, path string, body any, lang string) (int, []byte) {
 	e.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -100,19 +113,19 @@ func (e *env) do(user, method, path string, body any, out any) int {
 	if user != "" {
 		req.Header.Set("Authorization", "Bearer "+e.token(user))
 	}
-	req.Header.Set("Accept-Language", "en")
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			e.t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, data, err)
-		}
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	return resp.StatusCode
+	return resp.StatusCode, data
 }
 
 type caseDoc struct {

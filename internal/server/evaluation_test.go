@@ -64,25 +64,10 @@ func (p party) sign(t *testing.T, payload []byte) string {
 	return runCLI(t, "sign", "--key", p.keyFile, f)
 }
 
-// raw sends a request and returns status and body.
+// raw sends a request in the server's default language.
 func (e *env) raw(user, method, path string, body any) (int, []byte) {
 	e.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.url+path, r)
-	if user != "" {
-		req.Header.Set("Authorization", "Bearer "+e.token(user))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return e.send(user, method, path, body, "")
 }
 
 // fails sends a request that must be refused with a status and code.
