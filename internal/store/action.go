@@ -216,9 +216,10 @@ func (s *Store) OpenMaterial(ctx context.Context, a review.Actor, number string,
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `SELECT id, digest, size, filename, content_type, uploaded_at FROM materials WHERE id = $1 AND case_id = $2`, id, c.ID).
-			Scan(&m.ID, &m.Digest, &m.Size, &m.Filename, &m.ContentType, &m.UploadedAt)
-		if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, `SELECT m.id, m.digest, m.size, m.filename, m.content_type, m.label, u.org_id, m.uploaded_at FROM materials m JOIN users u ON u.id = m.uploaded_by
+			WHERE m.id = $1 AND m.case_id = $2`, id, c.ID).
+			Scan(&m.ID, &m.Digest, &m.Size, &m.Filename, &m.ContentType, &m.Label, &m.uploaderOrg, &m.UploadedAt)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && !mayReadMaterial(a, review.PartiesOf(a, c), m) {
 			return review.NotFound("material")
 		}
 		if err != nil {

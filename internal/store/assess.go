@@ -107,12 +107,19 @@ func (s *Store) PutFinding(ctx context.Context, a review.Actor, number, criterio
 			}
 			err = tx.QueryRowContext(ctx, `INSERT INTO findings (case_id, assignment_id, criterion_id, status, rationale, evidence, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 				c.ID, as.ID, criterion, in.Status, in.Rationale, ev, a.UserID, now).Scan(&id)
+			if isUnique(err) { // someone wrote the first version at the same moment
+				return review.Conflict("concurrent_update")
+			}
 		case err != nil:
 		case in.Version > 0 && in.Version != cur:
 			return review.Conflict("concurrent_update")
 		default:
-			_, err = tx.ExecContext(ctx, `UPDATE findings SET status = $1, rationale = $2, evidence = $3, updated_by = $4, updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7`,
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, `UPDATE findings SET status = $1, rationale = $2, evidence = $3, updated_by = $4, updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7`,
 				in.Status, in.Rationale, ev, a.UserID, now, id, cur)
+			if n, _ := rowsAffected(res, err); err == nil && n != 1 {
+				return review.Conflict("concurrent_update")
+			}
 		}
 		if err != nil {
 			return wrap("finding", err)

@@ -43,7 +43,7 @@ func (s *Store) ensureCatalog(ctx context.Context) error {
 	}
 	data := catalog.DefaultJSON()
 	now := ts(s.Now())
-	_, err := s.w.ExecContext(ctx, `INSERT INTO catalog_versions (version, digest, data, status, loaded_at, decided_at, note) VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT DO NOTHING`,
+	_, err := s.w.ExecContext(ctx, `INSERT INTO catalog_versions (version, digest, data, status, loaded_at, decided_at, approved_seq, note) VALUES ($1, $2, $3, $4, $5, $5, 1, $6) ON CONFLICT DO NOTHING`,
 		catalog.Default().Version, digestOf(data), string(data), CatalogApproved, now, "embedded default")
 	return wrap("catalog", err)
 }
@@ -57,7 +57,7 @@ func digestOf(b []byte) string {
 // approved one.
 func (s *Store) currentCatalog(ctx context.Context, q queryer) (string, error) {
 	var v string
-	err := q.QueryRowContext(ctx, `SELECT version FROM catalog_versions WHERE status = $1 ORDER BY decided_at DESC, version DESC LIMIT 1`, CatalogApproved).Scan(&v)
+	err := q.QueryRowContext(ctx, `SELECT version FROM catalog_versions WHERE status = $1 ORDER BY approved_seq DESC LIMIT 1`, CatalogApproved).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -141,13 +141,30 @@ func (s *Store) DecideCatalog(ctx context.Context, a review.Actor, version strin
 		status = CatalogApproved
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE catalog_versions SET status = $1, decided_by = $2, decided_at = $3, note = $4 WHERE version = $5 AND status = $6`,
-			status, a.UserID, ts(s.Now()), note, version, CatalogProposed)
+		var cur string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM catalog_versions WHERE version = $1`, version).Scan(&cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return review.NotFound("catalog_version")
+		}
 		if err != nil {
 			return wrap("decide catalog", err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if cur != CatalogProposed {
 			return review.Conflict("already_done", "action", "decide_catalog")
+		}
+		// Approvals are serialised by the transaction's write lock (SQLite)
+		// or by locking every version row (PostgreSQL), so the sequence is strict.
+		if _, err := queryAll(ctx, tx, "decide catalog", `SELECT version FROM catalog_versions`+s.forUpdate(), func(r *sql.Rows) (string, error) {
+			var v string
+			return v, r.Scan(&v)
+		}); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE catalog_versions SET status = $1, decided_by = $2, decided_at = $3, note = $4,
+			approved_seq = CASE WHEN $1 = 'approved' THEN (SELECT COALESCE(MAX(approved_seq), 0) + 1 FROM catalog_versions) ELSE 0 END
+			WHERE version = $5`, status, a.UserID, ts(s.Now()), note, version)
+		if err != nil {
+			return wrap("decide catalog", err)
 		}
 		return s.audit(ctx, tx, a, "catalog."+status, "catalog:"+version, map[string]any{"note": note})
 	})

@@ -339,7 +339,9 @@ func (s *Store) OneEvidence(ctx context.Context, a review.Actor, number string, 
 // mayReadEvidence is the need-to-know rule for one record: reviewers read
 // confidential evidence; restricted evidence is for the office, experts, the
 // committee and the submitting organisation; a provider or applicant reads
-// what it submitted and the inspection checklists it must countersign.
+// what it submitted and the inspection checklists of its own sites, which it
+// must countersign whatever their label (the files a checklist cites keep
+// their own label).
 func mayReadEvidence(a review.Actor, p review.Party, v *EvidenceView) bool {
 	if v.submittedOrgID == a.OrgID {
 		return true
@@ -384,7 +386,7 @@ func (s *Store) evidence(ctx context.Context, a review.Actor, number string, id 
 		}
 		v.Materials = []MaterialView{}
 		for _, m := range mats {
-			if slices.Contains(v.materialIDs, m.ID) {
+			if slices.Contains(v.materialIDs, m.ID) && mayReadMaterial(a, p, m) {
 				v.Materials = append(v.Materials, m)
 			}
 		}

@@ -66,3 +66,11 @@ func queryAll[T any](ctx context.Context, q queryer, op, query string, scan func
 	}
 	return out, wrap(op, rows.Err())
 }
+
+// rowsAffected reads a result's count, or 0 when the statement failed.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

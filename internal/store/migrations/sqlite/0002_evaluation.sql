@@ -10,6 +10,9 @@ CREATE TABLE catalog_versions (
     loaded_at TEXT NOT NULL,
     decided_by INTEGER REFERENCES users(id),
     decided_at TEXT NOT NULL DEFAULT '',
+    -- approval order: the current catalogue is the last approved, whatever
+    -- the clocks of the machines that approved them said
+    approved_seq INTEGER NOT NULL DEFAULT 0,
     note TEXT NOT NULL DEFAULT ''
 );
 
