@@ -19,6 +19,7 @@ import (
 	"shencha/internal/catalog"
 	"shencha/internal/cli"
 	"shencha/internal/demo"
+	"shencha/internal/oscal/oscaltest"
 	"shencha/internal/review"
 	"shencha/internal/storetest"
 )
@@ -299,6 +300,15 @@ func TestEvaluationEndToEnd(t *testing.T) {
 			// The decision follows the rule; departing needs a rationale.
 			e.fails("office", "POST", "/api/v1/cases/"+n+"/actions/decide", review.Input{Outcome: "fail", Rationale: "no"}, 400, "departs_from_rule")
 			e.act("office", n, review.ActDecide, review.Input{Outcome: "pass", Rationale: "The lab's findings and the experts support a pass."})
+
+			// OSCAL exports, as served, validate against NIST's schema.
+			for _, path := range []string{"/api/v1/cases/" + n + "/oscal", "/api/v1/catalog/" + cat.Version + "/oscal"} {
+				code, doc := e.raw("office", "GET", path, nil)
+				if err := oscaltest.Validate(doc); code != 200 || err != nil {
+					t.Errorf("GET %s: %d, %v", path, code, err)
+				}
+			}
+			e.fails("lab1", "GET", "/api/v1/cases/"+n+"/oscal", nil, 403, "forbidden")
 
 			// The letter goes to the parties, in Chinese by default and in English.
 			code, zh := e.raw("provider1", "GET", "/api/v1/cases/"+n+"/letter", nil)

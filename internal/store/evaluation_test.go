@@ -6,19 +6,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"shencha/internal/catalog"
 	"shencha/internal/demo"
 	"shencha/internal/oscal"
+	"shencha/internal/oscal/oscaltest"
 	"shencha/internal/review"
 	"shencha/internal/signature"
 	"shencha/internal/store"
@@ -1420,37 +1417,6 @@ func TestDecisionAndConditions(t *testing.T) {
 
 // ---- 8. OSCAL assessment results ----
 
-const (
-	oscalSchemaFile = "../oscal/testdata/oscal_complete_schema-1-1-3.json"
-	oscalSchemaURL  = "http://csrc.nist.gov/ns/oscal/1.0/1.1.3/oscal-complete-schema.json"
-)
-
-// noNetwork refuses to load anything: the schema is added as a resource.
-type noNetwork struct{}
-
-func (noNetwork) Load(url string) (any, error) {
-	return nil, errors.New("no network: refusing to load " + url)
-}
-
-var oscalSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	f, err := os.Open(oscalSchemaFile)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	c.UseLoader(noNetwork{})
-	c.AssertFormat()
-	if err := c.AddResource(oscalSchemaURL, doc); err != nil {
-		return nil, err
-	}
-	return c.Compile(oscalSchemaURL)
-})
-
 func TestOSCALAssessmentExport(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
@@ -1459,10 +1425,6 @@ func TestOSCALAssessmentExport(t *testing.T) {
 			n := e.openRouter(t)
 			e.toEvaluation(t, n)
 			e.report(t, n, map[string]catalog.Status{lt[0]: catalog.StatusMet, lt[1]: catalog.StatusPartiallyMet, lt[2]: catalog.StatusNotApplicable})
-			sch, err := oscalSchema()
-			if err != nil {
-				t.Fatalf("compile the OSCAL schema: %v", err)
-			}
 			export := func(who string) []byte {
 				t.Helper()
 				a, err := e.s.OSCALAssessment(e.ctx, e.actor(t, who), n)
@@ -1476,11 +1438,7 @@ func TestOSCALAssessmentExport(t *testing.T) {
 				if err != nil {
 					t.Fatalf("render: %v", err)
 				}
-				inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-				if err != nil {
-					t.Fatalf("export is not JSON: %v", err)
-				}
-				if err := sch.Validate(inst); err != nil {
+				if err := oscaltest.Validate(doc); err != nil {
 					t.Errorf("export does not validate against OSCAL 1.1.3: %v", err)
 				}
 				var parsed struct {
