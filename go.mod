@@ -1,9 +1,11 @@
 module shencha
 
-go 1.26.0
+go 1.26.3
 
 require (
+	github.com/google/osv-scalibr v0.5.3
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/package-url/packageurl-go v0.1.7
 	github.com/riverqueue/river v0.51.2
 	github.com/riverqueue/river/riverdriver v0.51.2
 	github.com/riverqueue/river/riverdriver/riverdatabasesql v0.51.2

@@ -40,6 +40,9 @@ Usage:
   shencha user add --username U --org NAME --role ROLE [--display-name N] [--data-dir DIR | --db DSN]
                    (password from $SHENCHA_PASSWORD)
   shencha audit verify [--data-dir DIR | --db DSN]
+  shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json]
+                   (offline: match an SBOM against OSV advisories, as the server does)
+  shencha advisories import PATH [--data-dir DIR | --db DSN]
   shencha keys rotate-master [--data-dir DIR]
                    (new master key for the encrypted blob store; every file's data key is re-wrapped)
   shencha sign keygen --out FILE | sign --key FILE [PAYLOAD] | sign verify ...
@@ -74,6 +77,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = signCmd(args[1:], os.Stdin, stdout)
 	case "keys":
 		err = keysCmd(ctx, args[1:], stdout)
+	case "sbom":
+		err = sbomCmd(args[1:], os.Stdin, stdout)
+	case "advisories":
+		err = advisoriesCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:

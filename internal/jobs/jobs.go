@@ -49,6 +49,20 @@ func (w *conditionWorker) Work(ctx context.Context, j *river.Job[store.Condition
 	return err
 }
 
+type advisoryWorker struct {
+	river.WorkerDefaults[store.AdvisoryTriggerArgs]
+	s   *store.Store
+	log *slog.Logger
+}
+
+func (w *advisoryWorker) Work(ctx context.Context, j *river.Job[store.AdvisoryTriggerArgs]) error {
+	n, err := w.s.FlagReReviews(ctx, j.Args.ImportID)
+	if err == nil && n > 0 {
+		w.log.Info("advisories flag listed versions for re-review", "import", j.Args.ImportID, "flags", n)
+	}
+	return err
+}
+
 type sweepWorker struct {
 	river.WorkerDefaults[store.SweepArgs]
 	s   *store.Store
@@ -72,6 +86,7 @@ func Start(ctx context.Context, s *store.Store, log *slog.Logger) (*river.Client
 	river.AddWorker(workers, &expiryWorker{s: s})
 	river.AddWorker(workers, &conditionWorker{s: s})
 	river.AddWorker(workers, &sweepWorker{s: s, log: log})
+	river.AddWorker(workers, &advisoryWorker{s: s, log: log})
 	client, err := river.NewClient(s.RiverDriver(), &river.Config{
 		Logger:  log,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},

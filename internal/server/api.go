@@ -57,6 +57,7 @@ func (s *Server) register() {
 	s.handle("POST", "/api/v1/calendar", "load a year of official holidays (admin; holiday-cn JSON)", false, s.loadCalendar)
 	s.handle("GET", "/api/v1/audit/verify", "verify the audit chain (admin)", false, s.verifyAudit)
 	s.registerEvaluation()
+	s.registerSupplyChain()
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
@@ -245,44 +246,55 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) error {
 // hashed and stored; a client digest (X-Content-SHA256) must match.
 func (s *Server) uploadMaterial(w http.ResponseWriter, r *http.Request) error {
 	a, number := actor(r), r.PathValue("number")
-	if err := s.cfg.Store.Authorize(r.Context(), a, number, review.ActUploadMaterial); err != nil {
+	m, err := s.receiveFile(r, s.cfg.MaxUpload)
+	if err != nil {
 		return err
+	}
+	if m, err = s.cfg.Store.AddMaterial(r.Context(), a, number, m, clientAddr(r)); err != nil {
+		return err
+	}
+	writeJSON(w, 201, m)
+	return nil
+}
+
+// receiveFile checks that the caller may upload to the case, then streams
+// the body (at most max bytes) into the blob store and describes it; the
+// caller records it on the case.
+func (s *Server) receiveFile(r *http.Request, max int64) (store.MaterialView, error) {
+	var m store.MaterialView
+	if err := s.cfg.Store.Authorize(r.Context(), actor(r), r.PathValue("number"), review.ActUploadMaterial); err != nil {
+		return m, err
 	}
 	name := r.URL.Query().Get("filename")
 	if strings.TrimSpace(name) == "" {
-		return review.Required("filename")
+		return m, review.Required("filename")
 	}
 	var want blob.Digest
 	if h := r.Header.Get("X-Content-SHA256"); h != "" {
 		d, err := blob.ParseDigest(h)
 		if err != nil {
-			return review.Invalid("X-Content-SHA256", "field_invalid", "rule", "sha256:<64 hex>")
+			return m, review.Invalid("X-Content-SHA256", "field_invalid", "rule", "sha256:<64 hex>")
 		}
 		want = d
 	}
-	if r.ContentLength > s.cfg.MaxUpload {
-		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxUpload))
+	if r.ContentLength > max {
+		return m, review.E(review.KindTooLarge, "body_too_large", "max", itoa(max))
 	}
-	info, err := s.cfg.Blobs.Put(r.Context(), r.Body, want, s.cfg.MaxUpload)
+	info, err := s.cfg.Blobs.Put(r.Context(), r.Body, want, max)
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
-		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxUpload))
+		return m, review.E(review.KindTooLarge, "body_too_large", "max", itoa(max))
 	case errors.Is(err, blob.ErrDigestMismatch):
-		return review.Invalid("X-Content-SHA256", "field_invalid", "rule", "does not match the uploaded content")
+		return m, review.Invalid("X-Content-SHA256", "field_invalid", "rule", "does not match the uploaded content")
 	case err != nil:
-		return review.Internal(err)
+		return m, review.Internal(err)
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	m, err := s.cfg.Store.AddMaterial(r.Context(), a, number, store.MaterialView{Digest: info.Digest.String(), Size: info.Size, Filename: name,
-		ContentType: ct, Label: review.Label(r.URL.Query().Get("label"))}, clientAddr(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, 201, m)
-	return nil
+	return store.MaterialView{Digest: info.Digest.String(), Size: info.Size, Filename: name, ContentType: ct,
+		Label: review.Label(r.URL.Query().Get("label"))}, nil
 }
 
 func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error {

@@ -173,37 +173,43 @@ type Material struct {
 // AddMaterial records an uploaded blob on a case, re-checking in the
 // transaction that the actor may still upload.
 func (s *Store) AddMaterial(ctx context.Context, a review.Actor, number string, m MaterialView, from string) (MaterialView, error) {
-	if m.Label == "" {
-		m.Label = review.LabelConfidential
-	}
-	if !contains(review.Labels, m.Label) {
-		return m, review.Invalid("label", "field_unknown_value", "value", string(m.Label))
-	}
-	if len(m.Filename) > 255 || strings.ContainsAny(m.Filename, "/\\\x00") {
-		return m, review.Invalid("filename", "field_invalid", "rule", "at most 255 bytes, no path separators")
-	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.visibleCase(ctx, tx, a, number)
 		if err != nil {
 			return err
 		}
-		if _, err := review.Decide(a, c, review.ActUploadMaterial, nil); err != nil {
-			return err
-		}
-		m.UploadedAt, m.UploadedBy = ts(s.Now()), a.Username
-		if err := tx.QueryRowContext(ctx, `INSERT INTO materials (case_id, digest, size, filename, content_type, label, from_addr, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			c.ID, m.Digest, m.Size, m.Filename, m.ContentType, m.Label, from, a.UserID, m.UploadedAt).Scan(&m.ID); err != nil {
-			return wrap("add material", err)
-		}
-		if err := s.custody(ctx, tx, m.ID, "uploaded", a, from, m.Digest); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, c.ID, string(review.ActUploadMaterial), c.State, c.State, a, map[string]any{"filename": m.Filename, "digest": m.Digest}); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, "material.add", "case:"+number, map[string]any{"digest": m.Digest, "size": m.Size})
+		return s.insertMaterial(ctx, tx, c, a, &m, from)
 	})
 	return m, err
+}
+
+// insertMaterial records a stored file on a case in the caller's
+// transaction, checking that the actor may upload to it now.
+func (s *Store) insertMaterial(ctx context.Context, tx *sql.Tx, c *review.Case, a review.Actor, m *MaterialView, from string) error {
+	if m.Label == "" {
+		m.Label = review.LabelConfidential
+	}
+	if !contains(review.Labels, m.Label) {
+		return review.Invalid("label", "field_unknown_value", "value", string(m.Label))
+	}
+	if len(m.Filename) > 255 || strings.ContainsAny(m.Filename, "/\\\x00") {
+		return review.Invalid("filename", "field_invalid", "rule", "at most 255 bytes, no path separators")
+	}
+	if _, err := review.Decide(a, c, review.ActUploadMaterial, nil); err != nil {
+		return err
+	}
+	m.UploadedAt, m.UploadedBy = ts(s.Now()), a.Username
+	if err := tx.QueryRowContext(ctx, `INSERT INTO materials (case_id, digest, size, filename, content_type, label, from_addr, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		c.ID, m.Digest, m.Size, m.Filename, m.ContentType, m.Label, from, a.UserID, m.UploadedAt).Scan(&m.ID); err != nil {
+		return wrap("add material", err)
+	}
+	if err := s.custody(ctx, tx, m.ID, "uploaded", a, from, m.Digest); err != nil {
+		return err
+	}
+	if err := s.event(ctx, tx, c.ID, string(review.ActUploadMaterial), c.State, c.State, a, map[string]any{"filename": m.Filename, "digest": m.Digest}); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, a, "material.add", "case:"+c.Number, map[string]any{"digest": m.Digest, "size": m.Size})
 }
 
 // OpenMaterial checks that the actor may read a material and audits the read

@@ -270,46 +270,54 @@ func (s *Store) AddEvidence(ctx context.Context, a review.Actor, number string, 
 		default:
 			return review.Forbidden("add_evidence")
 		}
-		cat, err := s.caseCatalog(ctx, c)
-		if err != nil {
-			return err
-		}
-		for _, id := range in.Criteria {
-			if _, ok := cat.Lookup(id); !ok {
-				return review.Invalid("criteria", "field_unknown_value", "value", id)
-			}
-		}
-		rec := evidenceRecord{Kind: in.Kind, Title: in.Title, Label: in.Label, Criteria: in.Criteria, Data: raw}
-		for _, mid := range in.Materials {
-			var d string
-			err := tx.QueryRowContext(ctx, `SELECT digest FROM materials WHERE id = $1 AND case_id = $2`, mid, c.ID).Scan(&d)
-			if errors.Is(err, sql.ErrNoRows) {
-				return review.Invalid("materials", "field_invalid", "rule", "no file "+itoa(mid)+" on this case")
-			}
-			if err != nil {
-				return wrap("evidence", err)
-			}
-			rec.Materials = append(rec.Materials, d)
-		}
-		b, _ := json.Marshal(rec)
-		v.Digest = digestOf(b)
-		crit, _ := jsonMarshal(orEmpty(in.Criteria))
-		mats, _ := jsonMarshal(orEmpty(in.Materials))
-		now := ts(s.Now())
-		if err := tx.QueryRowContext(ctx, `INSERT INTO evidence (case_id, assignment_id, kind, method, title, label, criteria, materials, data, digest, submitted_by, submitted_org, submitted_at, from_addr)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-			c.ID, asg, in.Kind, review.EvidenceKinds[in.Kind], in.Title, in.Label, crit, mats, string(raw), v.Digest, a.UserID, a.OrgID, now, from).Scan(&v.ID); err != nil {
-			return wrap("evidence", err)
-		}
-		if err := s.event(ctx, tx, c.ID, "add_evidence", c.State, c.State, a, map[string]any{"evidence": v.ID, "kind": in.Kind, "digest": v.Digest}); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, "evidence.add", "case:"+number, map[string]any{"evidence": v.ID, "kind": in.Kind, "digest": v.Digest, "from": from})
+		v.ID, err = s.insertEvidence(ctx, tx, c, a, asg, in, raw, from)
+		return err
 	})
 	if err != nil {
 		return v, err
 	}
 	return s.OneEvidence(ctx, a, number, v.ID, from)
+}
+
+// insertEvidence records evidence on a case in the caller's transaction:
+// its criteria must be in the case's catalogue and its files on the case.
+// Its digest covers the record and the digests of its files.
+func (s *Store) insertEvidence(ctx context.Context, tx *sql.Tx, c *review.Case, a review.Actor, asg any, in review.EvidenceInput, raw []byte, from string) (int64, error) {
+	cat, err := s.caseCatalog(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range in.Criteria {
+		if _, ok := cat.Lookup(id); !ok {
+			return 0, review.Invalid("criteria", "field_unknown_value", "value", id)
+		}
+	}
+	rec := evidenceRecord{Kind: in.Kind, Title: in.Title, Label: in.Label, Criteria: in.Criteria, Data: raw}
+	for _, mid := range in.Materials {
+		var d string
+		err := tx.QueryRowContext(ctx, `SELECT digest FROM materials WHERE id = $1 AND case_id = $2`, mid, c.ID).Scan(&d)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, review.Invalid("materials", "field_invalid", "rule", "no file "+itoa(mid)+" on this case")
+		}
+		if err != nil {
+			return 0, wrap("evidence", err)
+		}
+		rec.Materials = append(rec.Materials, d)
+	}
+	b, _ := json.Marshal(rec)
+	digest := digestOf(b)
+	crit, _ := jsonMarshal(orEmpty(in.Criteria))
+	mats, _ := jsonMarshal(orEmpty(in.Materials))
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO evidence (case_id, assignment_id, kind, method, title, label, criteria, materials, data, digest, submitted_by, submitted_org, submitted_at, from_addr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		c.ID, asg, in.Kind, review.EvidenceKinds[in.Kind], in.Title, in.Label, crit, mats, string(raw), digest, a.UserID, a.OrgID, ts(s.Now()), from).Scan(&id); err != nil {
+		return 0, wrap("evidence", err)
+	}
+	if err := s.event(ctx, tx, c.ID, "add_evidence", c.State, c.State, a, map[string]any{"evidence": id, "kind": in.Kind, "digest": digest}); err != nil {
+		return 0, err
+	}
+	return id, s.audit(ctx, tx, a, "evidence.add", "case:"+c.Number, map[string]any{"evidence": id, "kind": in.Kind, "digest": digest, "from": from})
 }
 
 func orEmpty[T any](s []T) []T {

@@ -57,6 +57,7 @@ type Store struct {
 	ExpertQuorum, CommitteeQuorum int
 
 	cal atomic.Pointer[calendar.Calendar]
+	adv advisoryCache
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"shencha/internal/sbom"
+	"shencha/internal/scan"
+	"shencha/internal/vuln"
+)
+
+const sbomUsage = `usage: shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json]
+  FILE  a CycloneDX (JSON or XML) or SPDX (JSON or tag-value) document, or - for stdin
+  DIR   OSV advisories: <Ecosystem>/all.zip files (osv-scanner's offline layout), JSON records, or one all.zip
+Runs offline, with the same matcher as the server.`
+
+// sbomCmd scans an SBOM against a local advisory set without a server.
+func sbomCmd(args []string, in io.Reader, out io.Writer) error {
+	if len(args) == 0 || args[0] != "scan" {
+		return errors.New(sbomUsage)
+	}
+	fs := flag.NewFlagSet("sbom scan", flag.ContinueOnError)
+	osv := fs.String("osv", "", "OSV advisories: a directory or an all.zip")
+	vexFile := fs.String("vex", "", "a VEX document to apply (CycloneDX or OpenVEX)")
+	format := fs.String("format", "table", "output: table or json")
+	// Accept the file before or after the flags.
+	var file string
+	rest := args[1:]
+	if len(rest) > 0 && (rest[0] == "-" || rest[0] != "" && rest[0][0] != '-') {
+		file, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	}
+	if file == "" || *osv == "" || (*format != "table" && *format != "json") {
+		return errors.New(sbomUsage)
+	}
+	doc, err := readSBOM(file, in)
+	if err != nil {
+		return err
+	}
+	recs, stats, err := vuln.Import(*osv, vuln.DefaultLimits)
+	if err != nil {
+		return err
+	}
+	for reason, n := range stats.Skipped {
+		if n > 0 {
+			fmt.Fprintf(os.Stderr, "advisories skipped (%s): %d\n", reason, n)
+		}
+	}
+	var vex []sbom.Statement
+	if *vexFile != "" {
+		f, err := os.Open(*vexFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if vex, err = sbom.ParseVEX(f, sbom.DefaultLimits); err != nil {
+			return fmt.Errorf("%s: %w", *vexFile, err)
+		}
+	}
+	rep := scan.Run(doc, vuln.NewDB(recs), vex)
+	if *format == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.WriteTable(out)
+}
+
+func readSBOM(file string, in io.Reader) (*sbom.Document, error) {
+	r := in
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	doc, err := sbom.Parse(r, sbom.DefaultLimits)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return doc, nil
+}
+
+// advisoriesCmd imports OSV advisories into the database; a running
+// server picks them up and flags listed versions they newly affect.
+func advisoriesCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) < 2 || args[0] != "import" {
+		return errors.New("usage: shencha advisories import PATH [--data-dir DIR | --db DSN]   (PATH: a directory of <Ecosystem>/all.zip or JSON records, or one all.zip)")
+	}
+	path := args[1]
+	fs := flag.NewFlagSet("advisories import", flag.ContinueOnError)
+	var dbf dbFlags
+	dbf.add(fs)
+	if err := fs.Parse(args[2:]); err != nil {
+		return err
+	}
+	recs, stats, err := vuln.Import(path, vuln.DefaultLimits)
+	if err != nil {
+		return err
+	}
+	s, err := dbf.openCurrent(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	imp, err := s.ImportAdvisories(ctx, operator(), path, recs, stats)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "imported %d advisories (%d new, %d changed, skipped %v); advisory set %s\n", imp.Records, imp.Added, imp.Changed, imp.Skipped, imp.Digest)
+	return nil
+}

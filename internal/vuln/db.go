@@ -1,0 +1,309 @@
+package vuln
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/osv-scalibr/semantic"
+)
+
+// DB is an immutable set of advisories indexed by (ecosystem, package
+// name). It is safe for concurrent use.
+type DB struct {
+	recs   []Record // sorted by id, one per id
+	sev    []Severity
+	byID   map[string]int
+	index  map[string][]entry // by indexKey
+	digest string
+}
+
+// entry is one affected package of one (not withdrawn) record, prepared
+// for matching.
+type entry struct {
+	rec       int    // index in DB.recs
+	ecosystem string // as in the record, suffix included
+	suffix    string
+	versions  []string // normalised
+	ranges    []prange
+}
+
+// prange is a range prepared for evaluation: events parsed and sorted, or
+// a note saying why it is not evaluated.
+type prange struct {
+	events []pevent
+	limits []pevent
+	note   string
+}
+
+type eventKind uint8
+
+const (
+	evIntroduced eventKind = iota
+	evFixed
+	evLastAffected
+	evLimit
+)
+
+type pevent struct {
+	kind eventKind
+	raw  string           // normalised version
+	v    semantic.Version // nil for introduced "0"
+}
+
+func indexKey(base, name string) string { return base + "\x00" + name }
+
+// NewDB indexes records. Records with the same id are reduced to one (the
+// later modified, then the higher hash of Raw). The records must not be
+// modified afterwards.
+func NewDB(records []Record) *DB {
+	byID := make(map[string]int, len(records))
+	var recs []Record
+	for _, r := range records {
+		if i, ok := byID[r.ID]; ok {
+			if newer(r, recs[i]) {
+				recs[i] = r
+			}
+			continue
+		}
+		byID[r.ID] = len(recs)
+		recs = append(recs, r)
+	}
+	slices.SortFunc(recs, func(a, b Record) int { return strings.Compare(a.ID, b.ID) })
+	db := &DB{recs: recs, sev: make([]Severity, len(recs)), byID: make(map[string]int, len(recs)), index: map[string][]entry{}}
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	for i, r := range recs {
+		db.byID[r.ID] = i
+		db.sev[i] = SeverityOf(r)
+		sum := sha256.Sum256(r.Raw)
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(r.ID)))])
+		h.Write([]byte(r.ID))
+		h.Write(sum[:])
+		if !r.Withdrawn.IsZero() {
+			continue
+		}
+		for _, a := range r.Affected {
+			base, suffix := splitEcosystem(a.Package.Ecosystem)
+			if !ecosystems[base] {
+				continue
+			}
+			e := entry{rec: i, ecosystem: a.Package.Ecosystem, suffix: suffix}
+			for _, v := range a.Versions {
+				e.versions = append(e.versions, normVersion(base, a.Package.Name, v))
+			}
+			for _, rg := range a.Ranges {
+				e.ranges = append(e.ranges, prepareRange(base, a.Package.Name, rg))
+			}
+			key := indexKey(base, normName(base, a.Package.Name))
+			db.index[key] = append(db.index[key], e)
+		}
+	}
+	db.digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return db
+}
+
+// Digest identifies the advisory set: "sha256:" and the hex SHA-256 of, for
+// each record in id order, the uvarint length of its id, the id and the
+// SHA-256 of its raw bytes. Withdrawn records are part of the set.
+func (db *DB) Digest() string { return db.digest }
+
+// Len is the number of records, withdrawn ones included.
+func (db *DB) Len() int { return len(db.recs) }
+
+// Get returns the record with the given id, withdrawn or not.
+func (db *DB) Get(id string) (Record, bool) {
+	i, ok := db.byID[id]
+	if !ok {
+		return Record{}, false
+	}
+	return db.recs[i], true
+}
+
+// prepareRange parses and sorts a range's events for the ecosystem, or
+// explains why it cannot be evaluated.
+func prepareRange(base, name string, rg Range) prange {
+	if rg.Type == RangeGit {
+		return prange{note: fmt.Sprintf("GIT range (%s) not evaluated", rg.Repo)}
+	}
+	if !comparable(base) {
+		return prange{note: fmt.Sprintf("%s range not evaluated: no version comparison for %s", rg.Type, base)}
+	}
+	var p prange
+	for _, e := range rg.Events {
+		raw := normVersion(base, name, e.version())
+		pe := pevent{raw: raw}
+		switch {
+		case e.Introduced != "":
+			pe.kind = evIntroduced
+		case e.Fixed != "":
+			pe.kind = evFixed
+		case e.LastAffected != "":
+			pe.kind = evLastAffected
+		default:
+			pe.kind = evLimit
+		}
+		if pe.kind != evIntroduced || raw != "0" {
+			v, err := parseVersion(raw, base)
+			if err != nil {
+				return prange{note: fmt.Sprintf("%s range not evaluated: %v", rg.Type, err)}
+			}
+			pe.v = v
+		}
+		if pe.kind == evLimit {
+			p.limits = append(p.limits, pe)
+		} else {
+			p.events = append(p.events, pe)
+		}
+	}
+	slices.SortStableFunc(p.events, func(a, b pevent) int {
+		switch {
+		case a.v == nil && b.v == nil:
+			return 0
+		case a.v == nil:
+			return -1
+		case b.v == nil:
+			return 1
+		}
+		return compare(a.v, b.v)
+	})
+	return p
+}
+
+// contains evaluates the range for v as the OSV schema describes.
+func (p *prange) contains(v semantic.Version) bool {
+	affected := false
+	for _, e := range p.events {
+		if e.v != nil && compare(v, e.v) < 0 {
+			break // the events are sorted: none of the rest applies
+		}
+		switch e.kind {
+		case evIntroduced:
+			affected = true
+		case evFixed:
+			affected = false
+		case evLastAffected:
+			if compare(v, e.v) > 0 {
+				affected = false
+			}
+		}
+	}
+	if affected && len(p.limits) > 0 {
+		return slices.ContainsFunc(p.limits, func(l pevent) bool { return compare(v, l.v) < 0 })
+	}
+	return affected
+}
+
+// evaluate tells whether the entry affects a version (raw, normalised; v,
+// parsed, or nil with verr saying why not), whether anything in the entry
+// could be evaluated, and notes on what was not.
+func (e *entry) evaluate(raw string, v semantic.Version, verr error) (affected, evaluated bool, notes []string) {
+	evaluated = len(e.versions) > 0
+	affected = slices.Contains(e.versions, raw)
+	for i := range e.ranges {
+		rg := &e.ranges[i]
+		switch {
+		case rg.note != "":
+			notes = append(notes, rg.note)
+		case v == nil:
+			notes = append(notes, verr.Error())
+		default:
+			evaluated = true
+			affected = affected || rg.contains(v)
+		}
+	}
+	if len(e.versions) == 0 && len(e.ranges) == 0 {
+		notes = append(notes, "affected entry lists neither versions nor ranges")
+	}
+	return affected, evaluated, notes
+}
+
+// compare compares two versions parsed for the same ecosystem.
+func compare(a, b semantic.Version) int {
+	c, err := a.Compare(b)
+	if err != nil { // cannot happen: both parsed for one ecosystem
+		return 0
+	}
+	return c
+}
+
+// parseVersion parses a version for an ecosystem with osv-scalibr/semantic,
+// turning a panic of the third-party parser into an error: versions come
+// from uploaded SBOMs and advisories.
+func parseVersion(s, base string) (v semantic.Version, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("%s version %q cannot be parsed", base, s)
+		}
+	}()
+	v, err = semantic.Parse(s, base)
+	if err != nil {
+		return nil, fmt.Errorf("%s version %q cannot be parsed: %w", base, s, err)
+	}
+	return v, nil
+}
+
+// comparable reports whether osv-scalibr/semantic compares versions of the
+// ecosystem.
+func comparable(base string) bool { return comparableEcosystems[base] }
+
+var comparableEcosystems = func() map[string]bool {
+	m := map[string]bool{}
+	for eco := range ecosystems {
+		_, err := semantic.Parse("1", eco)
+		m[eco] = !errors.Is(err, semantic.ErrUnsupportedEcosystem)
+	}
+	return m
+}()
+
+// normVersion normalises a version the same way for records and packages.
+// Go: OSV's Go versions have no "v" and the stdlib's no "go" ("go1.21.3" is
+// 1.21.3).
+func normVersion(base, name, v string) string {
+	if base == "Go" {
+		if (name == "stdlib" || name == "toolchain") && strings.HasPrefix(v, "go") {
+			v = v[2:]
+		}
+		v = strings.TrimPrefix(v, "v")
+	}
+	return v
+}
+
+// normName normalises a package name the same way for records and
+// packages: PyPI names as PEP 503 says, NuGet and Packagist names (case
+// insensitive in their registries) in lower case.
+func normName(base, name string) string {
+	switch base {
+	case "PyPI":
+		return pep503(name)
+	case "NuGet", "Packagist":
+		return strings.ToLower(name)
+	}
+	return name
+}
+
+// pep503 lower-cases a Python project name and turns every run of "-", "_"
+// and "." into one "-".
+func pep503(name string) string {
+	var b strings.Builder
+	sep := false
+	for _, c := range strings.ToLower(name) {
+		if c == '-' || c == '_' || c == '.' {
+			sep = true
+			continue
+		}
+		if sep {
+			b.WriteByte('-')
+			sep = false
+		}
+		b.WriteRune(c)
+	}
+	if sep {
+		b.WriteByte('-')
+	}
+	return b.String()
+}

@@ -1,0 +1,334 @@
+package vuln
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/osv-scalibr/semantic"
+)
+
+// Package is a package version to look up: an OSV ecosystem ("Go",
+// "crates.io", "Debian:11", ...), the package name in that ecosystem, the
+// version, and the purl it came from, if any.
+type Package struct {
+	Ecosystem string `json:"ecosystem"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	PURL      string `json:"purl,omitempty"`
+}
+
+// Match is one advisory affecting a package (see the package comment for
+// how records that alias each other are grouped).
+type Match struct {
+	Package Package `json:"package"`
+	// ID is the advisory's id in this database.
+	ID string `json:"id"`
+	// Aliases are the group's other ids and aliases, sorted.
+	Aliases  []string `json:"aliases,omitempty"`
+	Summary  string   `json:"summary,omitempty"`
+	Severity Severity `json:"severity"`
+	// Fixed are the fixed versions of the advisory's ranges for the package
+	// that are above its version and that the advisory does not affect,
+	// lowest first: upgrading to any of them leaves the advisory. Empty when
+	// no fix is known (open ranges, last_affected ranges, versions lists).
+	Fixed []string `json:"fixed,omitempty"`
+	// Notes say what was not evaluated or was assumed, e.g. "GIT range
+	// (https://...) not evaluated".
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Evaluation is the full answer about one package: the advisories that
+// affect it, and those that name it but could not be decided.
+type Evaluation struct {
+	Matches []Match
+	// Undetermined are advisories naming the package whose affected entries
+	// for it could not be evaluated (only GIT ranges, versions the
+	// ecosystem's comparison cannot parse, neither ranges nor versions);
+	// Notes say why. They are not matches.
+	Undetermined []Match
+}
+
+// ErrUnsupported is matched (errors.Is) by every *UnsupportedError.
+var ErrUnsupported = errors.New("vuln: unsupported ecosystem")
+
+// ErrInvalidPackage is wrapped by the errors about a package that cannot be
+// looked up at all (no name, no version).
+var ErrInvalidPackage = errors.New("vuln: invalid package")
+
+// UnsupportedError says that a package cannot be matched: its purl type has
+// no OSV ecosystem, or its ecosystem is not one whose versions are compared
+// here (GIT among them). Callers count these rather than fail.
+type UnsupportedError struct {
+	PURLType  string // the purl type, when the package came from a purl
+	Ecosystem string // the OSV ecosystem, when there is one
+	Reason    string
+}
+
+// Error says what is unsupported and why.
+func (e *UnsupportedError) Error() string {
+	var what []string
+	if e.PURLType != "" {
+		what = append(what, "purl type "+e.PURLType)
+	}
+	if e.Ecosystem != "" {
+		what = append(what, "ecosystem "+e.Ecosystem)
+	}
+	return fmt.Sprintf("vuln: unsupported %s: %s", strings.Join(what, ", "), e.Reason)
+}
+
+// Is makes errors.Is(err, ErrUnsupported) true.
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+// MatchPURL parses purl (ParsePURL) and matches it (Match).
+func (db *DB) MatchPURL(purl string) ([]Match, error) {
+	p, err := ParsePURL(purl)
+	if err != nil {
+		return nil, err
+	}
+	return db.Match(p)
+}
+
+// Match returns the advisories affecting p, sorted by id. It returns an
+// *UnsupportedError for an ecosystem OSV does not define or whose versions
+// are not compared here (GIT, Android, Linux, ...), and an error wrapping
+// ErrInvalidPackage for a package without name or version.
+func (db *DB) Match(p Package) ([]Match, error) {
+	ev, err := db.Evaluate(p)
+	return ev.Matches, err
+}
+
+// Evaluate is Match with the undetermined advisories too.
+func (db *DB) Evaluate(p Package) (Evaluation, error) {
+	base, suffix := splitEcosystem(p.Ecosystem)
+	switch {
+	case p.Name == "":
+		return Evaluation{}, fmt.Errorf("%w: no name (%s)", ErrInvalidPackage, p.PURL)
+	case p.Version == "":
+		return Evaluation{}, fmt.Errorf("%w: %s %s has no version", ErrInvalidPackage, p.Ecosystem, p.Name)
+	case !ecosystems[base]:
+		return Evaluation{}, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "not an OSV ecosystem"}
+	case base == "GIT":
+		return Evaluation{}, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "GIT versions (commits) are not evaluated"}
+	case !comparable(base):
+		return Evaluation{}, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "versions of this ecosystem are not compared"}
+	}
+	entries := db.index[indexKey(base, normName(base, p.Name))]
+	if len(entries) == 0 {
+		return Evaluation{}, nil
+	}
+	raw := normVersion(base, p.Name, p.Version)
+	v, verr := parseVersion(raw, base)
+
+	// The outcome per record, in index order (which is record order, with
+	// the entries of one record next to each other).
+	type outcome struct {
+		rec                    int
+		entries                []*entry
+		affected, undetermined bool
+		notes                  []string
+	}
+	var outs []outcome
+	for i := range entries {
+		e := &entries[i]
+		if !suffixMatches(e.suffix, suffix) {
+			continue
+		}
+		if len(outs) == 0 || outs[len(outs)-1].rec != e.rec {
+			outs = append(outs, outcome{rec: e.rec})
+		}
+		o := &outs[len(outs)-1]
+		affected, evaluated, notes := e.evaluate(raw, v, verr)
+		if suffix == "" && e.suffix != "" {
+			notes = append(notes, fmt.Sprintf("advisory is for %s; the package names no release", e.ecosystem))
+		}
+		o.entries = append(o.entries, e)
+		o.notes = append(o.notes, notes...)
+		o.affected = o.affected || affected
+		o.undetermined = o.undetermined || !evaluated
+	}
+
+	var matched, undetermined []int
+	info := map[int]*outcome{}
+	for i := range outs {
+		o := &outs[i]
+		info[o.rec] = o
+		switch {
+		case o.affected:
+			matched = append(matched, o.rec)
+		case o.undetermined:
+			undetermined = append(undetermined, o.rec)
+		}
+	}
+	build := func(group []int, fixes bool) Match {
+		m := db.groupMatch(p, base, group)
+		var all []*entry
+		for _, r := range group {
+			all = append(all, info[r].entries...)
+			m.Notes = append(m.Notes, info[r].notes...)
+		}
+		slices.Sort(m.Notes)
+		m.Notes = slices.Compact(m.Notes)
+		if fixes && v != nil {
+			m.Fixed = fixedVersions(all, v)
+		}
+		return m
+	}
+	var ev Evaluation
+	for _, g := range db.groups(matched) {
+		ev.Matches = append(ev.Matches, build(g, true))
+	}
+	for _, g := range db.groups(undetermined) {
+		ev.Undetermined = append(ev.Undetermined, build(g, false))
+	}
+	sortMatches := func(ms []Match) {
+		slices.SortFunc(ms, func(a, b Match) int { return strings.Compare(a.ID, b.ID) })
+	}
+	sortMatches(ev.Matches)
+	sortMatches(ev.Undetermined)
+	return ev, nil
+}
+
+// fixedVersions are the fixed events of the entries above v that none of
+// the entries affects, lowest first: the versions an upgrade can go to.
+func fixedVersions(entries []*entry, v semantic.Version) []string {
+	var cands []*pevent
+	for _, e := range entries {
+		for i := range e.ranges {
+			for j := range e.ranges[i].events {
+				if ev := &e.ranges[i].events[j]; ev.kind == evFixed && compare(ev.v, v) > 0 {
+					cands = append(cands, ev)
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b *pevent) int { return compare(a.v, b.v) })
+	var out []string
+next:
+	for _, c := range cands {
+		if slices.Contains(out, c.raw) {
+			continue
+		}
+		for _, e := range entries {
+			if affected, _, _ := e.evaluate(c.raw, c.v, nil); affected {
+				continue next
+			}
+		}
+		out = append(out, c.raw)
+	}
+	return out
+}
+
+// suffixMatches applies the ecosystem suffix rule of the package comment.
+func suffixMatches(record, pkg string) bool {
+	return record == "" || pkg == "" || record == pkg || strings.HasPrefix(record, pkg+":")
+}
+
+// groups splits records into groups that share an id or alias,
+// transitively.
+func (db *DB) groups(recs []int) [][]int {
+	if len(recs) == 0 {
+		return nil
+	}
+	parent := make([]int, len(recs))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, r := range recs {
+		rec := &db.recs[r]
+		for _, id := range append([]string{rec.ID}, rec.Aliases...) {
+			if j, ok := owner[id]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[id] = i
+			}
+		}
+	}
+	byRoot := map[int][]int{}
+	var roots []int
+	for i, r := range recs {
+		root := find(i)
+		if _, ok := byRoot[root]; !ok {
+			roots = append(roots, root)
+		}
+		byRoot[root] = append(byRoot[root], r)
+	}
+	out := make([][]int, 0, len(roots))
+	for _, root := range roots {
+		out = append(out, byRoot[root])
+	}
+	return out
+}
+
+// groupMatch makes the Match of a group of records: the preferred id, the
+// other ids and aliases, the summary of the chosen record (or the first
+// with one) and the highest severity.
+func (db *DB) groupMatch(p Package, base string, group []int) Match {
+	best := group[0]
+	for _, r := range group[1:] {
+		a, b := db.recs[r].ID, db.recs[best].ID
+		if ra, rb := idRank(base, a), idRank(base, b); ra < rb || ra == rb && a < b {
+			best = r
+		}
+	}
+	m := Match{Package: p, ID: db.recs[best].ID, Summary: db.recs[best].Summary, Severity: db.sev[best]}
+	var ids []string
+	for _, r := range group {
+		rec := &db.recs[r]
+		ids = append(ids, rec.ID)
+		ids = append(ids, rec.Aliases...)
+		if m.Summary == "" {
+			m.Summary = rec.Summary
+		}
+		if s := db.sev[r]; higher(s, m.Severity) {
+			m.Severity = s
+		}
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id == m.ID })
+	slices.Sort(ids)
+	m.Aliases = slices.Compact(ids)
+	if len(m.Aliases) == 0 {
+		m.Aliases = nil
+	}
+	return m
+}
+
+// nativePrefixes are the id prefixes of each ecosystem's own advisory
+// database (from the OSV schema's list of home databases).
+var nativePrefixes = map[string][]string{
+	"AlmaLinux": {"ALSA-", "ALBA-", "ALEA-"}, "Alpaquita": {"BELL-"}, "Alpine": {"ALPINE-"},
+	"Android": {"ASB-A-", "PUB-A-"}, "Azure Linux": {"AZL-"}, "BellSoft Hardened Containers": {"BELL-"},
+	"Bitnami": {"BIT-"}, "Chainguard": {"CGA-"}, "CleanStart": {"CLEANSTART-"}, "crates.io": {"RUSTSEC-"},
+	"Debian": {"DSA-", "DLA-", "DTSA-", "DEBIAN-"}, "Docker Hardened Images": {"DHI-"}, "Echo": {"ECHO-"},
+	"FreeBSD": {"FreeBSD-"}, "GHC": {"HSEC-"}, "Go": {"GO-"}, "Hackage": {"HSEC-"}, "Hex": {"EEF-"},
+	"Julia": {"JLSEC-"}, "Kubernetes": {"KUBE-"}, "Mageia": {"MGASA-"}, "MinimOS": {"MINI-"},
+	"openEuler": {"OESA-"}, "openSUSE": {"openSUSE-SU-"}, "Photon OS": {"PHSA-"}, "PyPI": {"PYSEC-"},
+	"Red Hat": {"RHSA-", "RHBA-", "RHEA-"}, "Rocky Linux": {"RLSA-", "RXSA-"}, "Root": {"ROOT-"},
+	"SUSE": {"SUSE-SU-", "SUSE-RU-", "SUSE-FU-", "SUSE-OU-"}, "Ubuntu": {"USN-", "UBUNTU-"}, "Wolfi": {"CGA-"},
+}
+
+// idRank orders candidate ids for a group's Match.ID: the ecosystem's own
+// database, GHSA, CVE, the rest.
+func idRank(base, id string) int {
+	for _, p := range nativePrefixes[base] {
+		if strings.HasPrefix(id, p) {
+			return 0
+		}
+	}
+	switch {
+	case strings.HasPrefix(id, "GHSA-"):
+		return 1
+	case strings.HasPrefix(id, "CVE-"):
+		return 2
+	}
+	return 3
+}
