@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"shencha/internal/sbom"
 	"shencha/internal/scan"
@@ -47,7 +48,7 @@ func sbomCmd(args []string, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	recs, stats, err := vuln.Import(*osv, vuln.DefaultLimits)
+	recs, stats, err := importFor(doc, *osv)
 	if err != nil {
 		return err
 	}
@@ -121,4 +122,39 @@ func advisoriesCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "imported %d advisories (%d new, %d changed, skipped %v); advisory set %s\n", imp.Records, imp.Added, imp.Changed, imp.Skipped, imp.Digest)
 	return nil
+}
+
+// importFor reads the advisories an SBOM can match: from osv-scanner's
+// layout (<Ecosystem>/all.zip) only the ecosystems its purls name, else
+// everything under path.
+func importFor(doc *sbom.Document, path string) ([]vuln.Record, vuln.ImportStats, error) {
+	ecos := map[string]bool{}
+	for _, c := range doc.Components {
+		if p, err := vuln.ParsePURL(c.PURL); err == nil {
+			ecos[p.Ecosystem] = true
+		}
+	}
+	var zips []string
+	for eco := range ecos {
+		z := filepath.Join(path, eco, "all.zip")
+		if _, err := os.Stat(z); err == nil {
+			zips = append(zips, z)
+		}
+	}
+	if len(zips) == 0 || len(zips) != len(ecos) {
+		return vuln.Import(path, vuln.DefaultLimits)
+	}
+	var all []vuln.Record
+	total := vuln.ImportStats{Skipped: map[string]int{}}
+	for _, z := range zips {
+		recs, st, err := vuln.Import(z, vuln.DefaultLimits)
+		if err != nil {
+			return nil, total, err
+		}
+		all = append(all, recs...)
+		for k, v := range st.Skipped {
+			total.Skipped[k] += v
+		}
+	}
+	return all, total, nil
 }
