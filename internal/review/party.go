@@ -82,8 +82,6 @@ type Org struct {
 	Kind   OrgKind
 	Name   string
 	Sector string // "" for national bodies
-	// PublicKey is the Ed25519 key the organisation signs with (hex), if registered.
-	PublicKey string
 }
 
 // Validate checks an organisation before it is stored.

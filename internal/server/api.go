@@ -475,12 +475,11 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request) error {
 		Kind      review.OrgKind `json:"kind"`
 		Name      string         `json:"name"`
 		Sector    string         `json:"sector"`
-		PublicKey string         `json:"public_key"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	o, err := s.cfg.Store.CreateOrg(r.Context(), actor(r), review.Org{Kind: in.Kind, Name: in.Name, Sector: in.Sector, PublicKey: in.PublicKey})
+	o, err := s.cfg.Store.CreateOrg(r.Context(), actor(r), review.Org{Kind: in.Kind, Name: in.Name, Sector: in.Sector})
 	if err != nil {
 		return err
 	}

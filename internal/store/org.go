@@ -21,8 +21,8 @@ func (s *Store) CreateOrg(ctx context.Context, a review.Actor, o review.Org) (re
 		return o, err
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO orgs (kind, name, sector, public_key, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			o.Kind, o.Name, o.Sector, o.PublicKey, ts(s.Now())).Scan(&o.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO orgs (kind, name, sector, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			o.Kind, o.Name, o.Sector, ts(s.Now())).Scan(&o.ID)
 		if isUnique(err) {
 			e := review.Conflict("duplicate", "what", "organisation")
 			e.Field = "name"
@@ -41,8 +41,8 @@ func orgSubject(id int64) string { return "org:" + itoa(id) }
 // Org reads an organisation.
 func (s *Store) Org(ctx context.Context, id int64) (review.Org, error) {
 	var o review.Org
-	err := s.r.QueryRowContext(ctx, `SELECT id, kind, name, sector, public_key FROM orgs WHERE id = $1`, id).
-		Scan(&o.ID, &o.Kind, &o.Name, &o.Sector, &o.PublicKey)
+	err := s.r.QueryRowContext(ctx, `SELECT id, kind, name, sector FROM orgs WHERE id = $1`, id).
+		Scan(&o.ID, &o.Kind, &o.Name, &o.Sector)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, review.NotFound("organisation")
 	}
@@ -64,7 +64,7 @@ func (s *Store) OrgByName(ctx context.Context, name string) (review.Org, error) 
 
 // Orgs lists organisations, optionally of one kind.
 func (s *Store) Orgs(ctx context.Context, kind review.OrgKind) ([]review.Org, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, kind, name, sector, public_key FROM orgs WHERE ($1 = '' OR kind = $1) ORDER BY id`, string(kind))
+	rows, err := s.r.QueryContext(ctx, `SELECT id, kind, name, sector FROM orgs WHERE ($1 = '' OR kind = $1) ORDER BY id`, string(kind))
 	if err != nil {
 		return nil, wrap("orgs", err)
 	}
@@ -72,7 +72,7 @@ func (s *Store) Orgs(ctx context.Context, kind review.OrgKind) ([]review.Org, er
 	var out []review.Org
 	for rows.Next() {
 		var o review.Org
-		if err := rows.Scan(&o.ID, &o.Kind, &o.Name, &o.Sector, &o.PublicKey); err != nil {
+		if err := rows.Scan(&o.ID, &o.Kind, &o.Name, &o.Sector); err != nil {
 			return nil, wrap("orgs", err)
 		}
 		out = append(out, o)

@@ -83,6 +83,9 @@ CREATE TABLE findings (
     UNIQUE (case_id, assignment_id, criterion_id)
 );
 
+-- Signing keys live in signing_keys, several per organisation, revocable.
+ALTER TABLE orgs DROP COLUMN public_key;
+
 CREATE TABLE signing_keys (
     id INTEGER PRIMARY KEY,
     org_id INTEGER NOT NULL REFERENCES orgs(id),
