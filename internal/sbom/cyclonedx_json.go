@@ -181,25 +181,7 @@ func (b *cdxBuilder) jsonComponent(r *jsonReader, out *[]Component) error {
 				return r.skip()
 			})
 		case "hashes":
-			err = r.array(func() error {
-				var alg, val string
-				err := r.object(func(key []byte) error {
-					var err error
-					switch string(key) {
-					case "alg":
-						alg, err = r.str()
-					case "content":
-						val, err = r.str()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
-				if val != "" {
-					c.Hashes = append(c.Hashes, normHash(alg, val))
-				}
-				return err
-			})
+			c.Hashes, err = r.hashes("alg", "content", c.Hashes)
 		case "licenses":
 			c.Licenses, err = jsonLicenses(r, c.Licenses)
 		case "cryptoProperties":

@@ -406,3 +406,28 @@ func hex4(d []byte, p int) (rune, bool) {
 	}
 	return v, true
 }
+
+// hashes reads an array of {algKey: …, valueKey: …} objects (CycloneDX
+// hashes, SPDX checksums) and appends the normalised hashes to into.
+func (r *jsonReader) hashes(algKey, valueKey string, into []Hash) ([]Hash, error) {
+	err := r.array(func() error {
+		var alg, val string
+		err := r.object(func(key []byte) error {
+			var err error
+			switch string(key) {
+			case algKey:
+				alg, err = r.str()
+			case valueKey:
+				val, err = r.str()
+			default:
+				err = r.skip()
+			}
+			return err
+		})
+		if val != "" {
+			into = append(into, normHash(alg, val))
+		}
+		return err
+	})
+	return into, err
+}

@@ -288,25 +288,7 @@ func (b *spdxBuilder) jsonPackage(r *jsonReader) error {
 		case "licenseConcluded":
 			concluded, err = r.str()
 		case "checksums":
-			err = r.array(func() error {
-				var alg, val string
-				err := r.object(func(key []byte) error {
-					var err error
-					switch string(key) {
-					case "algorithm":
-						alg, err = r.str()
-					case "checksumValue":
-						val, err = r.str()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
-				if val != "" {
-					c.Hashes = append(c.Hashes, normHash(alg, val))
-				}
-				return err
-			})
+			c.Hashes, err = r.hashes("algorithm", "checksumValue", c.Hashes)
 		case "externalRefs":
 			err = r.array(func() error {
 				var cat, typ, loc string
