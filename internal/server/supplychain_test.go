@@ -156,6 +156,18 @@ func TestSupplyChainOverAPI(t *testing.T) {
 				t.Fatalf("rate: %d", code)
 			}
 			e.fails("provider1", "GET", "/api/v1/rereview-flags", nil, 403, "forbidden")
+			var all struct{ Items []struct{ ID int64 } }
+			e.do("office", "GET", "/api/v1/rereview-flags", nil, &all)
+			path := "/api/v1/rereview-flags/" + itoa(all.Items[0].ID) + "/handle"
+			if code := e.do("office", "POST", path, map[string]string{"note": "re-review opened"}, nil); code != 204 {
+				t.Fatalf("handle flag: %d", code)
+			}
+			e.fails("office", "POST", path, map[string]string{"note": "again"}, 409, "already_done")
+			e.fails("office", "POST", "/api/v1/rereview-flags/9999/handle", map[string]string{"note": "x"}, 404, "not_found")
+			e.do("office", "GET", "/api/v1/rereview-flags?open=1", nil, &flags)
+			if len(flags.Items) != 0 {
+				t.Errorf("open flags after handling: %+v", flags.Items)
+			}
 		})
 	}
 }

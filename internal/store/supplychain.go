@@ -53,6 +53,7 @@ func (AdvisoryTriggerArgs) Kind() string { return "advisory_trigger" }
 // looks for the listed product versions it newly affects.
 func (s *Store) ImportAdvisories(ctx context.Context, a review.Actor, source string, records []vuln.Record, stats vuln.ImportStats) (AdvisoryImport, error) {
 	imp := AdvisoryImport{Source: source, Records: len(records), Skipped: stats.Skipped, ImportedBy: a.Username, ImportedAt: ts(s.Now())}
+	var db *vuln.DB
 	if a.Role != review.RoleAdmin && a.Role != review.RoleOffice {
 		return imp, review.Forbidden("import_advisories")
 	}
@@ -95,8 +96,7 @@ func (s *Store) ImportAdvisories(ctx context.Context, a review.Actor, source str
 			}
 			known[rec.ID] = d
 		}
-		db, err := s.loadAdvisories(ctx, tx)
-		if err != nil {
+		if db, err = s.loadAdvisories(ctx, tx); err != nil {
 			return err
 		}
 		imp.Digest = db.Digest()
@@ -111,6 +111,13 @@ func (s *Store) ImportAdvisories(ctx context.Context, a review.Actor, source str
 		return s.audit(ctx, tx, a, "advisories.import", "advisories", map[string]any{"import": imp.ID, "source": source, "digest": imp.Digest,
 			"added": imp.Added, "changed": imp.Changed, "skipped": imp.Skipped})
 	})
+	if err == nil { // the index just built is the current one: don't build it again
+		s.adv.mu.Lock()
+		if imp.ID > s.adv.importID {
+			s.adv.importID, s.adv.db = imp.ID, db
+		}
+		s.adv.mu.Unlock()
+	}
 	return imp, err
 }
 
@@ -664,9 +671,18 @@ func (s *Store) HandleFlag(ctx context.Context, a review.Actor, id int64, note s
 		return review.Required("note")
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE rereview_flags SET handled_by = $1, handled_at = $2, note = $3 WHERE id = $4 AND handled_at = ''`, a.UserID, ts(s.Now()), note, id)
-		if n, err := rowsAffected(res, err); err != nil || n != 1 {
-			return errors.Join(wrap("flag", err), review.Conflict("already_done", "action", "handle_flag"))
+		var handled string
+		err := tx.QueryRowContext(ctx, `SELECT handled_at FROM rereview_flags WHERE id = $1`, id).Scan(&handled)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return review.NotFound("flag")
+		case err != nil:
+			return wrap("flag", err)
+		case handled != "":
+			return review.Conflict("already_done", "action", "handle_flag")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE rereview_flags SET handled_by = $1, handled_at = $2, note = $3 WHERE id = $4`, a.UserID, ts(s.Now()), note, id); err != nil {
+			return wrap("flag", err)
 		}
 		return s.audit(ctx, tx, a, "rereview.handle", "flag:"+itoa(id), map[string]any{"note": note})
 	})
