@@ -472,9 +472,9 @@ func (s *Server) orgs(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createOrg(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Kind      review.OrgKind `json:"kind"`
-		Name      string         `json:"name"`
-		Sector    string         `json:"sector"`
+		Kind   review.OrgKind `json:"kind"`
+		Name   string         `json:"name"`
+		Sector string         `json:"sector"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		return err
