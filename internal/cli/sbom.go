@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,12 +71,16 @@ func sbomCmd(args []string, in io.Reader, out io.Writer) error {
 		}
 	}
 	rep := scan.Run(doc, vuln.NewDB(recs), vex)
+	rep.AdvisoriesSkipped = stats.Unneeded
+	bw := bufio.NewWriterSize(out, 64<<10)
 	if *format == "json" {
-		enc := json.NewEncoder(out)
+		enc := json.NewEncoder(bw)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		err = enc.Encode(rep)
+	} else {
+		err = rep.WriteTable(bw)
 	}
-	return rep.WriteTable(out)
+	return cmp.Or(err, bw.Flush())
 }
 
 func readSBOM(file string, in io.Reader) (*sbom.Document, error) {
@@ -124,30 +130,34 @@ func advisoriesCmd(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// importFor reads the advisories an SBOM can match: from osv-scanner's
-// layout (<Ecosystem>/all.zip) only the ecosystems its purls name, else
-// everything under path.
+// importFor reads the advisories an SBOM can match: only records that name
+// one of its packages are parsed and, in osv-scanner's layout
+// (<Ecosystem>/all.zip), only the zips of the ecosystems its purls name.
 func importFor(doc *sbom.Document, path string) ([]vuln.Record, vuln.ImportStats, error) {
+	var pkgs []vuln.Package
 	ecos := map[string]bool{}
 	for _, c := range doc.Components {
 		if p, err := vuln.ParsePURL(c.PURL); err == nil {
+			pkgs = append(pkgs, p)
 			ecos[p.Ecosystem] = true
 		}
 	}
 	var zips []string
 	for eco := range ecos {
-		z := filepath.Join(path, eco, "all.zip")
-		if _, err := os.Stat(z); err == nil {
-			zips = append(zips, z)
+		for _, z := range []string{filepath.Join(path, eco, "all.zip"), filepath.Join(path, "osv-scanner", eco, "all.zip")} {
+			if _, err := os.Stat(z); err == nil {
+				zips = append(zips, z)
+				break
+			}
 		}
 	}
 	if len(zips) == 0 || len(zips) != len(ecos) {
-		return vuln.Import(path, vuln.DefaultLimits)
+		return vuln.ImportFor(path, vuln.DefaultLimits, pkgs)
 	}
 	var all []vuln.Record
 	total := vuln.ImportStats{Skipped: map[string]int{}}
 	for _, z := range zips {
-		recs, st, err := vuln.Import(z, vuln.DefaultLimits)
+		recs, st, err := vuln.ImportFor(z, vuln.DefaultLimits, pkgs)
 		if err != nil {
 			return nil, total, err
 		}
@@ -155,6 +165,7 @@ func importFor(doc *sbom.Document, path string) ([]vuln.Record, vuln.ImportStats
 		for k, v := range st.Skipped {
 			total.Skipped[k] += v
 		}
+		total.Unneeded += st.Unneeded
 	}
 	return all, total, nil
 }

@@ -4,7 +4,6 @@
 package scan
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -49,16 +48,21 @@ type Finding struct {
 
 // Report is the analysis of one SBOM against one advisory set.
 type Report struct {
-	Format         sbom.Format  `json:"format"`
-	SpecVersion    string       `json:"spec_version"`
-	Kinds          []sbom.Kind  `json:"kinds"`
-	Subject        string       `json:"subject"`
-	Components     int          `json:"components"`
-	Services       int          `json:"services"`
-	Quality        sbom.Quality `json:"quality"`
-	AdvisoryDigest string       `json:"advisory_digest"`
-	Advisories     int          `json:"advisories"`
-	Findings       []Finding    `json:"findings"`
+	Format      sbom.Format  `json:"format"`
+	SpecVersion string       `json:"spec_version"`
+	Kinds       []sbom.Kind  `json:"kinds"`
+	Subject     string       `json:"subject"`
+	Components  int          `json:"components"`
+	Services    int          `json:"services"`
+	Quality     sbom.Quality `json:"quality"`
+	// AdvisoryDigest and Advisories identify and count the advisories
+	// matched against; AdvisoriesSkipped counts those of the source that
+	// were not read because they name none of the SBOM's packages (a CLI
+	// scan reads only the rest, so its digest covers only the rest).
+	AdvisoryDigest    string    `json:"advisory_digest"`
+	Advisories        int       `json:"advisories"`
+	AdvisoriesSkipped int       `json:"advisories_not_naming_sbom_packages,omitempty"`
+	Findings          []Finding `json:"findings"`
 	// Unmatched counts components that could not be looked up, by reason
 	// (no purl, an ecosystem without advisories here).
 	Unmatched map[string]int `json:"unmatched,omitempty"`
@@ -73,8 +77,21 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 		Components: len(doc.Components), Services: len(doc.Services), Quality: doc.Quality(), AdvisoryDigest: db.Digest(), Advisories: db.Len(),
 		Findings: []Finding{}, Unmatched: map[string]int{}}
 	statements := append(slices.Clone(doc.VEX), vex...)
-	seen := map[string]bool{}
-	for _, c := range doc.Components {
+	// Components in purl order give findings in (purl, advisory) order, as
+	// Match returns advisories by id; a package listed twice is reported
+	// once, under its first purl in that order.
+	comps := slices.Clone(doc.Components)
+	slices.SortStableFunc(comps, func(a, b sbom.Component) int { return strings.Compare(a.PURL, b.PURL) })
+	type matched struct {
+		c       *sbom.Component
+		p       vuln.Package
+		matches []vuln.Match
+	}
+	var found []matched
+	total := 0
+	seen := map[vuln.Package]bool{}
+	for i := range comps {
+		c := &comps[i]
 		if c.PURL == "" {
 			r.Unmatched["no_purl"]++
 			continue
@@ -84,26 +101,30 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 			r.Unmatched[unmatchedReason(err)]++
 			continue
 		}
+		key := vuln.Package{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version}
+		if seen[key] {
+			continue
+		}
 		matches, err := db.Match(p)
 		if err != nil {
 			r.Unmatched[unmatchedReason(err)]++
 			continue
 		}
-		for _, m := range matches {
-			key := p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version + "\x00" + m.ID
-			if seen[key] { // the same package listed twice
-				continue
-			}
-			seen[key] = true
-			f := Finding{Component: Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL}, Ecosystem: p.Ecosystem,
+		seen[key] = true
+		if len(matches) > 0 {
+			found = append(found, matched{c, p, matches})
+			total += len(matches)
+		}
+	}
+	r.Findings = make([]Finding, 0, total)
+	for _, x := range found {
+		for _, m := range x.matches {
+			f := Finding{Component: Component{Ref: x.c.Ref, Name: x.c.Name, Version: x.c.Version, PURL: x.c.PURL}, Ecosystem: x.p.Ecosystem,
 				Advisory: m.ID, Aliases: m.Aliases, Summary: m.Summary, Severity: m.Severity, Fixed: m.Fixed, Notes: m.Notes}
 			applyVEX(&f, statements)
 			r.Findings = append(r.Findings, f)
 		}
 	}
-	slices.SortFunc(r.Findings, func(a, b Finding) int {
-		return cmp.Or(strings.Compare(a.Component.PURL, b.Component.PURL), strings.Compare(a.Advisory, b.Advisory))
-	})
 	r.count()
 	return r
 }
@@ -192,6 +213,9 @@ func purlBase(p string) string {
 func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "%s %s (%s) — %d components, quality %d/100, %d advisories in set %s\n",
 		r.Format, r.SpecVersion, r.Subject, r.Components, r.Quality.Score, r.Advisories, r.AdvisoryDigest)
+	if r.AdvisoriesSkipped > 0 {
+		fmt.Fprintf(w, "  (%d more advisories name none of its packages and were not read)\n", r.AdvisoriesSkipped)
+	}
 	for _, g := range r.Quality.Gaps {
 		fmt.Fprintf(w, "  gap: %s\n", g)
 	}

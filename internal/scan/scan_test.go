@@ -1,8 +1,11 @@
 package scan_test
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +13,7 @@ import (
 
 	"shencha/internal/sbom"
 	"shencha/internal/scan"
+	"shencha/internal/scan/scantest"
 	"shencha/internal/vuln"
 )
 
@@ -168,5 +172,50 @@ func BenchmarkScanProtonBridge(b *testing.B) {
 	doc := parse(b, forms[0])
 	for b.Loop() {
 		scan.Run(doc, db, nil)
+	}
+}
+
+// BenchmarkScan10k scans the synthetic 10,000-component SBOM (the one
+// bench/scan.sh gives osv-scanner) with the database loaded.
+func BenchmarkScan10k(b *testing.B) {
+	recs, _, err := vuln.Import(osvDir, vuln.DefaultLimits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := vuln.NewDB(recs)
+	doc, err := sbom.Parse(bytes.NewReader(scantest.SBOM(recs, 10_000)), sbom.DefaultLimits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var r *scan.Report
+	for b.Loop() {
+		r = scan.Run(doc, db, nil)
+	}
+	b.ReportMetric(float64(len(r.Findings)), "findings/scan")
+}
+
+// TestRunOrder: findings come in (purl, advisory) order whatever the order
+// of the components, and a package listed twice is reported once.
+func TestRunOrder(t *testing.T) {
+	db := loadDB(t)
+	doc := parse(t, forms[0])
+	want := scan.Run(doc, db, nil)
+	if !slices.IsSortedFunc(want.Findings, func(a, b scan.Finding) int {
+		return cmp.Or(strings.Compare(a.Component.PURL, b.Component.PURL), strings.Compare(a.Advisory, b.Advisory))
+	}) {
+		t.Fatal("findings are not in (purl, advisory) order")
+	}
+	slices.Reverse(doc.Components)
+	dup := doc.Components[len(doc.Components)-1]
+	for _, c := range doc.Components {
+		if strings.Contains(c.PURL, "golang.org/x/text@") {
+			dup = c
+		}
+	}
+	dup.PURL += "?type=module"
+	doc.Components = append(doc.Components, dup)
+	got := scan.Run(doc, db, nil)
+	if !reflect.DeepEqual(got.Findings, want.Findings) {
+		t.Fatalf("reordered components with a duplicate give %d findings, want the %d of the original", len(got.Findings), len(want.Findings))
 	}
 }

@@ -15,11 +15,14 @@ import (
 // DB is an immutable set of advisories indexed by (ecosystem, package
 // name). It is safe for concurrent use.
 type DB struct {
-	recs   []Record // sorted by id, one per id
-	sev    []Severity
-	byID   map[string]int
-	index  map[string][]entry // by indexKey
-	digest string
+	recs  []Record // sorted by id, one per id
+	sev   []Severity
+	byID  map[string]int
+	index map[string][]entry // by indexKey
+	// goFolded maps the lower case of each Go module path in index to
+	// the paths, for foldedGo.
+	goFolded map[string][]string
+	digest   string
 }
 
 // entry is one affected package of one (not withdrawn) record, prepared
@@ -51,8 +54,8 @@ const (
 
 type pevent struct {
 	kind eventKind
-	raw  string           // normalised version
-	v    semantic.Version // nil for introduced "0"
+	raw  string   // normalised version
+	v    *version // nil for introduced "0"
 }
 
 func indexKey(base, name string) string { return base + "\x00" + name }
@@ -74,7 +77,7 @@ func NewDB(records []Record) *DB {
 		recs = append(recs, r)
 	}
 	slices.SortFunc(recs, func(a, b Record) int { return strings.Compare(a.ID, b.ID) })
-	db := &DB{recs: recs, sev: make([]Severity, len(recs)), byID: make(map[string]int, len(recs)), index: map[string][]entry{}}
+	db := &DB{recs: recs, sev: make([]Severity, len(recs)), byID: make(map[string]int, len(recs)), index: map[string][]entry{}, goFolded: map[string][]string{}}
 	h := sha256.New()
 	var n [binary.MaxVarintLen64]byte
 	for i, r := range recs {
@@ -99,7 +102,12 @@ func NewDB(records []Record) *DB {
 			for _, rg := range a.Ranges {
 				e.ranges = append(e.ranges, prepareRange(base, a.Package.Name, rg))
 			}
-			key := indexKey(base, normName(base, a.Package.Name))
+			name := normName(base, a.Package.Name)
+			key := indexKey(base, name)
+			if base == "Go" && len(db.index[key]) == 0 {
+				lower := strings.ToLower(name)
+				db.goFolded[lower] = append(db.goFolded[lower], name)
+			}
 			db.index[key] = append(db.index[key], e)
 		}
 	}
@@ -175,7 +183,7 @@ func prepareRange(base, name string, rg Range) prange {
 }
 
 // contains evaluates the range for v as the OSV schema describes.
-func (p *prange) contains(v semantic.Version) bool {
+func (p *prange) contains(v *version) bool {
 	affected := false
 	for _, e := range p.events {
 		if e.v != nil && compare(v, e.v) < 0 {
@@ -201,7 +209,7 @@ func (p *prange) contains(v semantic.Version) bool {
 // evaluate tells whether the entry affects a version (raw, normalised; v,
 // parsed, or nil with verr saying why not), whether anything in the entry
 // could be evaluated, and notes on what was not.
-func (e *entry) evaluate(raw string, v semantic.Version, verr error) (affected, evaluated bool, notes []string) {
+func (e *entry) evaluate(raw string, v *version, verr error) (affected, evaluated bool, notes []string) {
 	evaluated = len(e.versions) > 0
 	affected = slices.Contains(e.versions, raw)
 	for i := range e.ranges {
@@ -222,9 +230,19 @@ func (e *entry) evaluate(raw string, v semantic.Version, verr error) (affected, 
 	return affected, evaluated, notes
 }
 
+// version is a parsed version: osv-scalibr's and, when it is strict SemVer,
+// a form that compares without allocating.
+type version struct {
+	sv   semantic.Version
+	fast *strictSemver
+}
+
 // compare compares two versions parsed for the same ecosystem.
-func compare(a, b semantic.Version) int {
-	c, err := a.Compare(b)
+func compare(a, b *version) int {
+	if a.fast != nil && b.fast != nil {
+		return a.fast.compare(b.fast)
+	}
+	c, err := a.sv.Compare(b.sv)
 	if err != nil { // cannot happen: both parsed for one ecosystem
 		return 0
 	}
@@ -234,15 +252,21 @@ func compare(a, b semantic.Version) int {
 // parseVersion parses a version for an ecosystem with osv-scalibr/semantic,
 // turning a panic of the third-party parser into an error: versions come
 // from uploaded SBOMs and advisories.
-func parseVersion(s, base string) (v semantic.Version, err error) {
+func parseVersion(s, base string) (v *version, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			v, err = nil, fmt.Errorf("%s version %q cannot be parsed", base, s)
 		}
 	}()
-	v, err = semantic.Parse(s, base)
+	sv, err := semantic.Parse(s, base)
 	if err != nil {
 		return nil, fmt.Errorf("%s version %q cannot be parsed: %w", base, s, err)
+	}
+	v = &version{sv: sv}
+	if _, ok := sv.(semantic.SemverVersion); ok {
+		if f, ok := parseSemver(s); ok {
+			v.fast = &f
+		}
 	}
 	return v, nil
 }

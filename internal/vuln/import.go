@@ -11,8 +11,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Limits bound what an import reads, against zip bombs and absurd inputs.
@@ -87,6 +90,9 @@ type ImportStats struct {
 	Records, Withdrawn int
 	// Skipped counts documents not returned, by reason (the Skip* constants).
 	Skipped map[string]int
+	// Unneeded is the number of documents ImportFor did not parse because
+	// they name none of the packages it was given.
+	Unneeded int
 	// Ecosystems counts the returned records by the ecosystems they affect
 	// (without release suffix: "Debian", not "Debian:11"); a record
 	// affecting two ecosystems counts in both.
@@ -102,7 +108,12 @@ type ImportStats struct {
 // zip or JSON file and I/O errors are errors. Records are returned sorted
 // by id, one per id (see the package comment for which one).
 func Import(path string, lim Limits) ([]Record, ImportStats, error) {
+	return importPath(path, lim, nil)
+}
+
+func importPath(path string, lim Limits, want *names) ([]Record, ImportStats, error) {
 	im := newImporter(lim)
+	im.want = want
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, ImportStats{}, fmt.Errorf("vuln: import: %w", err)
@@ -160,6 +171,7 @@ type importer struct {
 	stats ImportStats
 	read  int64 // uncompressed bytes read so far
 	recs  map[string]Record
+	want  *names // nil: every record
 }
 
 func newImporter(lim Limits) *importer {
@@ -252,6 +264,7 @@ func (im *importer) zip(r io.ReaderAt, size int64) error {
 	if remaining := im.lim.MaxTotalBytes - im.read; declared > uint64(remaining) {
 		return fmt.Errorf("vuln: import: zip entries total %d bytes uncompressed, over the limit of %d (Limits.MaxTotalBytes)", declared, im.lim.MaxTotalBytes)
 	}
+	var todo []*zip.File
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {
 			continue
@@ -269,56 +282,107 @@ func (im *importer) zip(r io.ReaderAt, size int64) error {
 			im.skip(SkipRatio)
 			continue
 		}
-		b, err := im.entry(f)
-		if err != nil {
-			return err
+		todo = append(todo, f)
+	}
+	return im.entries(todo)
+}
+
+// loaded is what one zip entry gave.
+type loaded struct {
+	rec      Record
+	n        int64  // uncompressed bytes read
+	skip     string // why it is not kept, or ""
+	unneeded bool   // names none of the wanted packages; not parsed
+}
+
+// entries reads, filters and parses zip entries on every CPU, then merges
+// the results in entry order, so what an import keeps does not depend on
+// scheduling.
+func (im *importer) entries(files []*zip.File) error {
+	out := make([]loaded, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(files)); i = next.Add(1) - 1 {
+				out[i] = im.load(files[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i, l := range out {
+		// archive/zip stops each entry at its declared size and the
+		// declared sizes were checked, so this is a second line only.
+		if err := im.count(l.n); err != nil {
+			return fmt.Errorf("%w (at zip entry %s)", err, files[i].Name)
 		}
-		if b != nil {
-			im.add(b)
+		switch {
+		case l.skip != "":
+			im.skip(l.skip)
+		case l.unneeded:
+			im.stats.Unneeded++
+		default:
+			im.keep(l.rec)
 		}
 	}
 	return nil
 }
 
-// entry reads one zip entry; nil, nil means it was skipped and counted.
-func (im *importer) entry(f *zip.File) ([]byte, error) {
+// load reads one zip entry and, unless it is skipped or not wanted, parses
+// it. It only reads im's limits and filter, so entries load concurrently.
+func (im *importer) load(f *zip.File) loaded {
 	rc, err := f.Open()
 	if err != nil {
-		im.skip(SkipCorrupt)
-		return nil, nil
+		return loaded{skip: SkipCorrupt}
 	}
 	defer rc.Close()
 	// archive/zip itself stops at the declared size (and checks the CRC),
 	// so a lying header gives a read error here, not a bomb.
 	b, err := io.ReadAll(io.LimitReader(rc, im.lim.MaxRecordBytes+1))
+	l := loaded{n: int64(len(b))}
 	switch {
 	case err != nil:
-		im.skip(SkipCorrupt)
-		return nil, nil
-	case int64(len(b)) > im.lim.MaxRecordBytes:
-		im.skip(SkipTooLarge)
-		return nil, nil
+		l.skip = SkipCorrupt
+	case l.n > im.lim.MaxRecordBytes:
+		l.skip = SkipTooLarge
+	case !im.want.mayName(b):
+		l.unneeded = true
+	default:
+		l.rec, l.skip = parse(b)
 	}
-	if err := im.count(int64(len(b))); err != nil {
-		return nil, fmt.Errorf("%w (at zip entry %s)", err, f.Name)
+	return l
+}
+
+// parse parses one record, or gives the reason it is skipped.
+func parse(b []byte) (Record, string) {
+	r, err := ParseRecord(b)
+	switch {
+	case errors.Is(err, ErrNoID):
+		return r, SkipNoID
+	case errors.Is(err, ErrUnknownEcosystem):
+		return r, SkipUnknownEcosystem
+	case err != nil:
+		return r, SkipMalformed
 	}
-	return b, nil
+	return r, ""
 }
 
 // add parses one record and keeps it, or counts why not.
 func (im *importer) add(b []byte) {
-	r, err := ParseRecord(b)
-	switch {
-	case errors.Is(err, ErrNoID):
-		im.skip(SkipNoID)
-		return
-	case errors.Is(err, ErrUnknownEcosystem):
-		im.skip(SkipUnknownEcosystem)
-		return
-	case err != nil:
-		im.skip(SkipMalformed)
+	if !im.want.mayName(b) {
+		im.stats.Unneeded++
 		return
 	}
+	r, skip := parse(b)
+	if skip != "" {
+		im.skip(skip)
+		return
+	}
+	im.keep(r)
+}
+
+// keep keeps a parsed record, one per id.
+func (im *importer) keep(r Record) {
 	if old, ok := im.recs[r.ID]; ok {
 		im.skip(SkipDuplicate)
 		if !newer(r, old) {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/google/osv-scalibr/semantic"
 )
 
 // Package is a package version to look up: an OSV ecosystem ("Go",
@@ -115,6 +113,10 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		return Evaluation{}, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "versions of this ecosystem are not compared"}
 	}
 	entries := db.index[indexKey(base, normName(base, p.Name))]
+	var caseNote string
+	if len(entries) == 0 && base == "Go" {
+		entries, caseNote = db.foldedGo(p.Name)
+	}
 	if len(entries) == 0 {
 		return Evaluation{}, nil
 	}
@@ -129,7 +131,7 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		affected, undetermined bool
 		notes                  []string
 	}
-	var outs []outcome
+	outs := make([]outcome, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
 		if !suffixMatches(e.suffix, suffix) {
@@ -143,6 +145,9 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		if suffix == "" && e.suffix != "" {
 			notes = append(notes, fmt.Sprintf("advisory is for %s; the package names no release", e.ecosystem))
 		}
+		if caseNote != "" {
+			notes = append(notes, caseNote)
+		}
 		o.entries = append(o.entries, e)
 		o.notes = append(o.notes, notes...)
 		o.affected = o.affected || affected
@@ -150,10 +155,12 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 	}
 
 	var matched, undetermined []int
-	info := map[int]*outcome{}
+	info := func(rec int) *outcome { // outs is in record order
+		i, _ := slices.BinarySearchFunc(outs, rec, func(o outcome, rec int) int { return o.rec - rec })
+		return &outs[i]
+	}
 	for i := range outs {
 		o := &outs[i]
-		info[o.rec] = o
 		switch {
 		case o.affected:
 			matched = append(matched, o.rec)
@@ -165,8 +172,8 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		m := db.groupMatch(p, base, group)
 		var all []*entry
 		for _, r := range group {
-			all = append(all, info[r].entries...)
-			m.Notes = append(m.Notes, info[r].notes...)
+			all = append(all, info(r).entries...)
+			m.Notes = append(m.Notes, info(r).notes...)
 		}
 		slices.Sort(m.Notes)
 		m.Notes = slices.Compact(m.Notes)
@@ -176,8 +183,11 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		return m
 	}
 	var ev Evaluation
-	for _, g := range db.groups(matched) {
-		ev.Matches = append(ev.Matches, build(g, true))
+	if gs := db.groups(matched); len(gs) > 0 {
+		ev.Matches = make([]Match, 0, len(gs))
+		for _, g := range gs {
+			ev.Matches = append(ev.Matches, build(g, true))
+		}
 	}
 	for _, g := range db.groups(undetermined) {
 		ev.Undetermined = append(ev.Undetermined, build(g, false))
@@ -190,9 +200,29 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 	return ev, nil
 }
 
+// foldedGo finds the entries of Go modules whose path differs from name
+// only in case, for an SBOM that wrote a module path in lower case (as the
+// purl specification's golang type says, though Go module paths are case
+// sensitive and OSV's Go records keep the case): the entries in record
+// order, and a note saying the match ignored case.
+func (db *DB) foldedGo(name string) ([]entry, string) {
+	keys := db.goFolded[strings.ToLower(name)]
+	if len(keys) == 0 {
+		return nil, ""
+	}
+	var entries []entry
+	var paths []string
+	for _, k := range keys {
+		entries = append(entries, db.index[indexKey("Go", k)]...)
+		paths = append(paths, k)
+	}
+	slices.SortStableFunc(entries, func(a, b entry) int { return a.rec - b.rec })
+	return entries, fmt.Sprintf("module path %s matched %s ignoring case: Go module paths are case sensitive; check the SBOM's spelling", name, strings.Join(paths, ", "))
+}
+
 // fixedVersions are the fixed events of the entries above v that none of
 // the entries affects, lowest first: the versions an upgrade can go to.
-func fixedVersions(entries []*entry, v semantic.Version) []string {
+func fixedVersions(entries []*entry, v *version) []string {
 	var cands []*pevent
 	for _, e := range entries {
 		for i := range e.ranges {
@@ -242,29 +272,34 @@ func (db *DB) groups(recs []int) [][]int {
 		}
 		return i
 	}
-	owner := map[string]int{}
-	for i, r := range recs {
-		rec := &db.recs[r]
-		for _, id := range append([]string{rec.ID}, rec.Aliases...) {
-			if j, ok := owner[id]; ok {
-				parent[find(i)] = find(j)
-			} else {
-				owner[id] = i
-			}
+	owner := make(map[string]int, 3*len(recs))
+	own := func(i int, id string) {
+		if j, ok := owner[id]; ok {
+			parent[find(i)] = find(j)
+		} else {
+			owner[id] = i
 		}
 	}
-	byRoot := map[int][]int{}
+	for i, r := range recs {
+		rec := &db.recs[r]
+		own(i, rec.ID)
+		for _, id := range rec.Aliases {
+			own(i, id)
+		}
+	}
+	// Groups in the order of their first record; members in record order.
+	members := make([][]int, len(recs))
 	var roots []int
 	for i, r := range recs {
 		root := find(i)
-		if _, ok := byRoot[root]; !ok {
+		if members[root] == nil {
 			roots = append(roots, root)
 		}
-		byRoot[root] = append(byRoot[root], r)
+		members[root] = append(members[root], r)
 	}
 	out := make([][]int, 0, len(roots))
 	for _, root := range roots {
-		out = append(out, byRoot[root])
+		out = append(out, members[root])
 	}
 	return out
 }

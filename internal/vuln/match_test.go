@@ -72,7 +72,9 @@ func TestRangeSemantics(t *testing.T) {
 		{"Limit", "Go", "example.com/limit", map[string]bool{"v1.9.0": true, "v2.0.0": false, "v2.5.0": false}, "GO-2099-0013", nil},
 		{"EmptyRange", "Go", "example.com/empty", map[string]bool{"v0.9.0": false, "v1.0.0": false, "v1.1.0": false}, "GO-2099-0014", nil},
 		{"GoCaseAndMajor", "Go", "github.com/Foo/Bar/v2", map[string]bool{"v2.1.0": true, "v2.3.0": false}, "GO-2099-0015", nil},
-		{"GoCaseMatters", "Go", "github.com/foo/bar/v2", map[string]bool{"v2.1.0": false}, "GO-2099-0015", nil},
+		// A lower-cased module path (as the purl spec's golang type asks)
+		// still finds the advisory; TestGoModuleCase checks the note.
+		{"GoCaseFolded", "Go", "github.com/foo/bar/v2", map[string]bool{"v2.1.0": true, "v2.3.0": false}, "GO-2099-0015", nil},
 		{"CratesSemver", "crates.io", "openssl", map[string]bool{"0.8.5": true, "0.9.0": false, "0.10.0": false, "1.0.0-rc.1": true, "1.0.0-rc.2": true, "1.0.0": false}, "RUSTSEC-2099-0001", nil},
 		{"PyPIName", "PyPI", "django-foo", map[string]bool{"1.0rc1": true, "0.9": true, "1.0": false, "1.0.0": false, "1.0.post1": false}, "PYSEC-2099-0001", nil},
 		{"DebianRelease", "Debian:11", "curl", map[string]bool{"7.74.0-1.3+deb11u1": true, "7.74.0-1.3+deb11u2": false, "1:7.0": false}, "DSA-9999-1", nil},
@@ -93,6 +95,31 @@ func TestRangeSemantics(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGoModuleCase: Go module paths are case sensitive and OSV's Go records
+// keep their case. An exact path matches plainly; a path that differs only
+// in case matches with a note saying so, as osv-scanner v2.4.0 (which lower
+// cases golang purls) does not; a different path does not match.
+func TestGoModuleCase(t *testing.T) {
+	db := semanticsDB(t)
+	exact, _ := db.Match(Package{Ecosystem: "Go", Name: "github.com/Foo/Bar/v2", Version: "v2.1.0"})
+	if len(exact) != 1 || len(exact[0].Notes) != 0 {
+		t.Fatalf("exact path: %+v", exact)
+	}
+	folded, _ := db.Match(Package{Ecosystem: "Go", Name: "github.com/foo/bar/v2", Version: "v2.1.0"})
+	if len(folded) != 1 || folded[0].ID != exact[0].ID || !slices.ContainsFunc(folded[0].Notes, func(n string) bool {
+		return strings.Contains(n, "matched github.com/Foo/Bar/v2 ignoring case")
+	}) {
+		t.Fatalf("lower-cased path: %+v", folded)
+	}
+	if other, _ := db.Match(Package{Ecosystem: "Go", Name: "github.com/foo/bar", Version: "v2.1.0"}); len(other) != 0 {
+		t.Fatalf("another module matched: %+v", other)
+	}
+	// Not for ecosystems whose names are case sensitive and not folded.
+	if ms, _ := db.Match(Package{Ecosystem: "crates.io", Name: "OpenSSL", Version: "0.8.5"}); len(ms) != 0 {
+		t.Fatalf("crates.io name folded: %+v", ms)
 	}
 }
 
