@@ -1,0 +1,107 @@
+// Package transparency makes review results verifiable by anyone: each
+// published verdict and each later listing change is an in-toto Statement
+// v1 signed in a DSSE envelope by the office's verdict key, and is appended
+// to an RFC 6962 Merkle log whose checkpoints the log key signs in the C2SP
+// signed-note format. A result whose scope is not public enters the log as
+// a salted commitment, so the public log reveals nothing about it, while a
+// caller allowed to see it gets the envelope and the salt and checks the
+// same proofs.
+//
+// The package has no I/O besides key files: the store keeps the log, the
+// server serves it, and `shencha verify` checks what they hand out with
+// Verify.
+package transparency
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"shencha/internal/signature"
+)
+
+// PayloadType is the DSSE payload type of a verdict: an in-toto Statement.
+const PayloadType = "application/vnd.in-toto+json"
+
+// Envelope is a DSSE envelope (https://github.com/secure-systems-lab/dsse).
+type Envelope struct {
+	PayloadType string `json:"payloadType"`
+	// Payload is the standard base64 of the signed bytes.
+	Payload    string      `json:"payload"`
+	Signatures []Signature `json:"signatures"`
+}
+
+// Signature is one signature of an envelope.
+type Signature struct {
+	KeyID string `json:"keyid"`
+	Sig   string `json:"sig"` // standard base64
+}
+
+// PAE is DSSE's pre-authentication encoding, the bytes actually signed:
+// "DSSEv1 <len(type)> <type> <len(body)> <body>".
+func PAE(payloadType string, payload []byte) []byte {
+	b := make([]byte, 0, 32+len(payloadType)+len(payload))
+	b = append(b, "DSSEv1 "...)
+	b = strconv.AppendInt(b, int64(len(payloadType)), 10)
+	b = append(b, ' ')
+	b = append(b, payloadType...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(payload)), 10)
+	b = append(b, ' ')
+	return append(b, payload...)
+}
+
+// SignEnvelope signs payload with key.
+func SignEnvelope(key ed25519.PrivateKey, payloadType string, payload []byte) Envelope {
+	pub := key.Public().(ed25519.PublicKey)
+	return Envelope{
+		PayloadType: payloadType,
+		Payload:     base64.StdEncoding.EncodeToString(payload),
+		Signatures:  []Signature{{KeyID: signature.KeyID(pub), Sig: base64.StdEncoding.EncodeToString(ed25519.Sign(key, PAE(payloadType, payload)))}},
+	}
+}
+
+// ErrEnvelope is wrapped by every reason an envelope does not verify.
+var ErrEnvelope = errors.New("envelope does not verify")
+
+// Open checks that one of the envelope's signatures verifies under one of
+// keys (by key id) and returns the payload.
+func (e Envelope) Open(keys []ed25519.PublicKey) ([]byte, error) {
+	payload, err := base64.StdEncoding.DecodeString(e.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload is not base64", ErrEnvelope)
+	}
+	if len(e.Signatures) == 0 {
+		return nil, fmt.Errorf("%w: no signature", ErrEnvelope)
+	}
+	msg := PAE(e.PayloadType, payload)
+	known := false
+	for _, s := range e.Signatures {
+		for _, k := range keys {
+			if signature.KeyID(k) != s.KeyID {
+				continue
+			}
+			known = true
+			sig, err := base64.StdEncoding.DecodeString(s.Sig)
+			if err == nil && ed25519.Verify(k, msg, sig) {
+				return payload, nil
+			}
+		}
+	}
+	if !known {
+		return nil, fmt.Errorf("%w: signed by key %s, which is not a verdict key given", ErrEnvelope, e.Signatures[0].KeyID)
+	}
+	return nil, fmt.Errorf("%w: bad signature over the payload", ErrEnvelope)
+}
+
+// Marshal gives the envelope's JSON, the bytes that enter the log.
+func (e Envelope) Marshal() []byte {
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(err) // strings only
+	}
+	return b
+}

@@ -1,0 +1,280 @@
+package transparency
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/note"
+)
+
+func TestPAE(t *testing.T) {
+	// The example of the DSSE protocol document.
+	got := string(PAE("http://example.com/HelloWorld", []byte("hello world")))
+	if want := "DSSEv1 29 http://example.com/HelloWorld 11 hello world"; got != want {
+		t.Fatalf("PAE = %q, want %q", got, want)
+	}
+}
+
+func TestEnvelope(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	pub := key.Public().(ed25519.PublicKey)
+	env := SignEnvelope(key, PayloadType, []byte(`{"a":1}`))
+	if p, err := env.Open([]ed25519.PublicKey{other.Public().(ed25519.PublicKey), pub}); err != nil || string(p) != `{"a":1}` {
+		t.Fatalf("open: %q %v", p, err)
+	}
+	if _, err := env.Open([]ed25519.PublicKey{other.Public().(ed25519.PublicKey)}); err == nil || !strings.Contains(err.Error(), "not a verdict key") {
+		t.Fatalf("unknown key: %v", err)
+	}
+	typed := env
+	typed.PayloadType = "application/json"
+	if _, err := typed.Open([]ed25519.PublicKey{pub}); !errors.Is(err, ErrEnvelope) {
+		t.Fatalf("changed payload type: %v", err)
+	}
+}
+
+func TestKeys(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	k, err := Generate(dir, "example.org/shencha", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{VerdictKeyFile, LogKeyFile} {
+		info, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || info.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v", f, info.Mode(), err)
+		}
+	}
+	// The derived verifier key checks the signer's notes.
+	msg, err := note.Sign(&note.Note{Text: "x\n"}, k.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(k.LogVerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := note.Open(msg, note.VerifierList(v)); err != nil {
+		t.Fatalf("derived verifier key: %v", err)
+	}
+	if _, err := Generate(dir, "example.org/shencha", false); err == nil || !strings.Contains(err.Error(), "already holds keys") {
+		t.Fatalf("second generate: %v", err)
+	}
+	if _, err := Generate(t.TempDir(), "bad origin", false); err == nil {
+		t.Fatal("an origin with a space was accepted")
+	}
+	k2, err := Generate(dir, "example.org/shencha", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k2.LogVerifierKey == k.LogVerifierKey || len(k2.RetiredLog) != 1 || k2.RetiredLog[0] != k.LogVerifierKey ||
+		len(k2.RetiredVerdict) != 1 || !k2.RetiredVerdict[0].Equal(k.Verdict.Public()) {
+		t.Fatalf("rotation: %+v", k2)
+	}
+	// A note signed by the retired key still opens with the keys' list.
+	cp := Checkpoint{Origin: "example.org/shencha", Size: 1}
+	old, _ := SignCheckpoint(cp, k.Log)
+	if _, err := OpenCheckpoint(old, k2.LogKeys()); err != nil {
+		t.Fatalf("retired checkpoint: %v", err)
+	}
+	os.Chmod(filepath.Join(dir, LogKeyFile), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("readable log key: %v", err)
+	}
+}
+
+func TestTreeAgainstMerkle(t *testing.T) {
+	var tree Tree
+	var entries [][]byte
+	for i := range 300 {
+		e := []byte(fmt.Sprintf("entry %d", i))
+		entries = append(entries, e)
+		if _, err := tree.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := rfc6962.DefaultHasher
+	for _, n := range []int64{1, 2, 3, 7, 8, 9, 64, 255, 256, 257, 300} {
+		root, err := tree.Root(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int64{0, n / 2, n - 1} {
+			p, err := tree.InclusionProof(i, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := proof.VerifyInclusion(h, uint64(i), uint64(n), h.HashLeaf(entries[i]), p, root[:]); err != nil {
+				t.Fatalf("merkle rejects inclusion of %d in %d: %v", i, n, err)
+			}
+			if err := VerifyInclusion(entries[i], i, p, Checkpoint{Size: n, Root: root}); err != nil {
+				t.Fatal(err)
+			}
+			if err := VerifyInclusion(entries[(i+1)%n], i, p, Checkpoint{Size: n, Root: root}); n > 1 && !errors.Is(err, ErrProof) {
+				t.Fatalf("a wrong entry verified at %d of %d", i, n)
+			}
+		}
+		for _, m := range []int64{1, n / 2, n} {
+			if m == 0 {
+				continue
+			}
+			old, _ := tree.Root(m)
+			p, err := tree.ConsistencyProof(m, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := proof.VerifyConsistency(h, uint64(m), uint64(n), p, old[:], root[:]); err != nil {
+				t.Fatalf("merkle rejects consistency %d→%d: %v", m, n, err)
+			}
+			if err := VerifyConsistency(Checkpoint{Size: m, Root: old}, Checkpoint{Size: n, Root: root}, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Reloading the stored hashes gives the same tree.
+	var copyTree Tree
+	stored := tree.hashes
+	if err := copyTree.Load(stored[:len(stored)-1]); err == nil {
+		t.Fatal("stored hashes ending inside an entry were loaded")
+	}
+	if err := copyTree.Load(stored); err != nil || copyTree.Size() != 300 {
+		t.Fatalf("load: %v %d", err, copyTree.Size())
+	}
+	a, _ := tree.Root(300)
+	b, _ := copyTree.Root(300)
+	if a != b {
+		t.Fatal("reloaded tree has another root")
+	}
+}
+
+// fixture builds a log of a few entries with one public and one
+// commitment attestation.
+func fixture(t *testing.T) (*Keys, *Attestation, *Attestation) {
+	t.Helper()
+	k, err := NewKeys("example.org/shencha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := Statement{Type: StatementType, PredicateType: PredicateType,
+		Subject:   []Subject{SubjectFor("pkg:generic/huaxin/hx-9000@3.1.0", "", "", "", "", "")},
+		Predicate: Verdict{Case: "CSR-2026-0001", Outcome: "pass", Status: "passed", Event: "publish", Scope: "public", Sequence: 1}}
+	pubEnv := SignEnvelope(k.Verdict, PayloadType, st.Marshal())
+	st.Predicate.Scope = "parties"
+	secretEnv := SignEnvelope(k.Verdict, PayloadType, st.Marshal())
+	salt := bytes.Repeat([]byte{7}, SaltSize)
+	var tree Tree
+	tree.Append([]byte("before"))
+	tree.Append(pubEnv.Marshal())
+	tree.Append(Commitment(salt, secretEnv.Marshal()))
+	tree.Append([]byte("after"))
+	root, _ := tree.Root(4)
+	cp, err := SignCheckpoint(Checkpoint{Origin: k.Origin(), Size: 4, Root: root}, k.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, _ := tree.InclusionProof(1, 4)
+	p2, _ := tree.InclusionProof(2, 4)
+	return k, &Attestation{Envelope: &pubEnv, Kind: KindVerdict, Index: 1, InclusionProof: p1, Checkpoint: string(cp)},
+		&Attestation{Envelope: &secretEnv, Kind: KindCommitment, Salt: base64.StdEncoding.EncodeToString(salt), Index: 2, InclusionProof: p2, Checkpoint: string(cp)}
+}
+
+// TestVerifyTamper changes every byte of the statement, the signature, the
+// salt, the proof and the checkpoint in turn: each change fails, naming
+// the step.
+func TestVerifyTamper(t *testing.T) {
+	k, pub, secret := fixture(t)
+	trust := Trust{VerdictKeys: k.VerdictKeys(), LogKeys: k.LogKeys()}
+	for _, a := range []*Attestation{pub, secret} {
+		v, err := Verify(a, trust)
+		if err != nil {
+			t.Fatalf("%s: %v", a.Kind, err)
+		}
+		if v.Statement.Predicate.Case != "CSR-2026-0001" || v.Checkpoint.Size != 4 {
+			t.Fatalf("verified: %+v", v)
+		}
+	}
+	clone := func(a *Attestation) *Attestation {
+		c := *a
+		env := *a.Envelope
+		env.Signatures = append([]Signature(nil), env.Signatures...)
+		c.Envelope = &env
+		c.InclusionProof = nil
+		for _, h := range a.InclusionProof {
+			c.InclusionProof = append(c.InclusionProof, bytes.Clone(h))
+		}
+		return &c
+	}
+	flipB64 := func(s string, i int) string {
+		b, _ := base64.StdEncoding.DecodeString(s)
+		b[i] ^= 0x01
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	b64len := func(s string) int { b, _ := base64.StdEncoding.DecodeString(s); return len(b) }
+	check := func(name, step string, a *Attestation) {
+		t.Helper()
+		_, err := Verify(a, trust)
+		if err == nil || !strings.HasPrefix(err.Error(), step) {
+			t.Fatalf("%s: err %v, want a %q failure", name, err, step)
+		}
+	}
+	for _, base := range []*Attestation{pub, secret} {
+		for i := range b64len(base.Envelope.Payload) {
+			a := clone(base)
+			a.Envelope.Payload = flipB64(a.Envelope.Payload, i)
+			check(fmt.Sprintf("%s statement byte %d", base.Kind, i), "envelope", a)
+		}
+		for i := range b64len(base.Envelope.Signatures[0].Sig) {
+			a := clone(base)
+			a.Envelope.Signatures[0].Sig = flipB64(a.Envelope.Signatures[0].Sig, i)
+			check(fmt.Sprintf("%s signature byte %d", base.Kind, i), "envelope", a)
+		}
+		for j := range base.InclusionProof {
+			for i := range base.InclusionProof[j] {
+				a := clone(base)
+				a.InclusionProof[j][i] ^= 0x01
+				check(fmt.Sprintf("%s proof hash %d byte %d", base.Kind, j, i), "inclusion", a)
+			}
+		}
+		for i := range len(base.Checkpoint) {
+			a := clone(base)
+			b := []byte(a.Checkpoint)
+			b[i] ^= 0x01
+			a.Checkpoint = string(b)
+			check(fmt.Sprintf("%s checkpoint byte %d", base.Kind, i), "checkpoint", a)
+		}
+		a := clone(base)
+		a.Index++
+		check(base.Kind+" index", "inclusion", a)
+	}
+	for i := range SaltSize {
+		a := clone(secret)
+		a.Salt = flipB64(a.Salt, i)
+		check(fmt.Sprintf("salt byte %d", i), "inclusion", a)
+	}
+	a := clone(secret)
+	a.Salt = ""
+	check("missing salt", "entry", a)
+	// The public entry is not a commitment, nor the reverse.
+	a = clone(pub)
+	a.Kind = KindCommitment
+	a.Salt = secret.Salt
+	check("public verdict as a commitment", "inclusion", a)
+	// Another log's keys.
+	other, _ := NewKeys("example.org/shencha")
+	if _, err := Verify(pub, Trust{VerdictKeys: k.VerdictKeys(), LogKeys: other.LogKeys()}); err == nil || !strings.HasPrefix(err.Error(), "checkpoint") {
+		t.Fatalf("other log key: %v", err)
+	}
+	if _, err := Verify(pub, Trust{VerdictKeys: other.VerdictKeys(), LogKeys: k.LogKeys()}); err == nil || !strings.HasPrefix(err.Error(), "envelope") {
+		t.Fatalf("other verdict key: %v", err)
+	}
+}

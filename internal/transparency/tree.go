@@ -1,0 +1,126 @@
+package transparency
+
+import (
+	"fmt"
+	"sync"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Tree holds a log's stored hashes (in tlog.StoredHashIndex order) in
+// memory, to append entries and prove inclusion and consistency without a
+// round trip per hash: about 64 MB per million entries. It is safe for
+// concurrent use.
+type Tree struct {
+	mu     sync.RWMutex
+	hashes []tlog.Hash
+	size   int64
+}
+
+// Size is the number of entries.
+func (t *Tree) Size() int64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.size
+}
+
+// StoredCount is the number of stored hashes.
+func (t *Tree) StoredCount() int64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return int64(len(t.hashes))
+}
+
+// Append adds entries and returns the stored hashes they added, in order
+// (to be persisted from index StoredCount() before the call).
+func (t *Tree) Append(entries ...[]byte) ([]tlog.Hash, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	start := len(t.hashes)
+	for _, e := range entries {
+		hs, err := tlog.StoredHashes(t.size, e, tlog.HashReaderFunc(t.read))
+		if err != nil {
+			t.hashes, t.size = t.hashes[:start], t.size-int64(len(entries)) // unreachable with our reader
+			return nil, err
+		}
+		t.hashes = append(t.hashes, hs...)
+		t.size++
+	}
+	return t.hashes[start:len(t.hashes):len(t.hashes)], nil
+}
+
+// Load adds stored hashes read back from storage, starting at index
+// StoredCount(), and sets the size they complete. It refuses hashes that
+// do not end on an entry boundary.
+func (t *Tree) Load(stored []tlog.Hash) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	all := int64(len(t.hashes) + len(stored))
+	// The size n whose StoredHashCount is all; entries add at least one
+	// stored hash each, so a scan from the current size is short.
+	n := t.size
+	for tlog.StoredHashCount(n) < all {
+		n++
+	}
+	if tlog.StoredHashCount(n) != all {
+		return fmt.Errorf("transparency: %d stored hashes do not end on an entry", all)
+	}
+	t.hashes = append(t.hashes, stored...)
+	t.size = n
+	return nil
+}
+
+// read is the HashReader over the stored hashes; callers hold the lock.
+func (t *Tree) read(idx []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	for i, x := range idx {
+		if x < 0 || x >= int64(len(t.hashes)) {
+			return nil, fmt.Errorf("transparency: stored hash %d not held (have %d)", x, len(t.hashes))
+		}
+		out[i] = t.hashes[x]
+	}
+	return out, nil
+}
+
+// Root is the tree hash at size n.
+func (t *Tree) Root(n int64) (tlog.Hash, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if n > t.size {
+		return tlog.Hash{}, fmt.Errorf("transparency: size %d is beyond the log's %d", n, t.size)
+	}
+	return tlog.TreeHash(n, tlog.HashReaderFunc(t.read))
+}
+
+// InclusionProof proves entry index in the tree of size n.
+func (t *Tree) InclusionProof(index, n int64) ([][]byte, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if index < 0 || index >= n || n > t.size {
+		return nil, fmt.Errorf("transparency: no entry %d in a tree of %d (log size %d)", index, n, t.size)
+	}
+	p, err := tlog.ProveRecord(n, index, tlog.HashReaderFunc(t.read))
+	return flatten(p), err
+}
+
+// ConsistencyProof proves the tree of size to extends that of size from.
+func (t *Tree) ConsistencyProof(from, to int64) ([][]byte, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if from < 0 || from > to || to > t.size {
+		return nil, fmt.Errorf("transparency: no consistency proof from %d to %d (log size %d)", from, to, t.size)
+	}
+	if from == 0 || from == to {
+		return [][]byte{}, nil
+	}
+	p, err := tlog.ProveTree(to, from, tlog.HashReaderFunc(t.read))
+	return flatten(p), err
+}
+
+func flatten(hs []tlog.Hash) [][]byte {
+	out := make([][]byte, len(hs))
+	for i := range hs {
+		out[i] = hs[i][:]
+	}
+	return out
+}
