@@ -215,7 +215,9 @@ func SeedCases(ctx context.Context, s *store.Store, f *Fixture) error {
 		opinion("expert2", review.OutcomeFail, review.RiskHigh, "Critical criterion not met.").
 		opinion("expert3", review.OutcomeFail, review.RiskHigh, "Agree: fail.").
 		act("office", review.ActDecide, review.Input{Outcome: review.OutcomeFail, Rationale: "A critical criterion is not met."}).
-		act("office", review.ActPublish, review.Input{Scope: review.ScopePublic})
+		// Published to the parties only: the public log holds a commitment,
+		// and procurers are still told not to buy it.
+		act("office", review.ActPublish, review.Input{Scope: review.ScopeParties})
 	return r.err
 }
 

@@ -175,3 +175,12 @@ func ScopeIncludes(s Scope, a Actor, caseSector string, parties Party) bool {
 	}
 	return false
 }
+
+// ProcurementView reports whether an actor outside a result's scope is
+// still told whether the product is preferred or must not be procured
+// (Art. 10): a procurer or a CII operator of the case's sector, or a
+// central procurer (no sector) for any case. They learn those two flags
+// only, not the result.
+func ProcurementView(a Actor, caseSector string) bool {
+	return (a.Role == RoleProcurer || a.Role == RoleCIIO) && (a.Sector == "" || caseSector == "" || a.Sector == caseSector)
+}

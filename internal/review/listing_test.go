@@ -291,3 +291,33 @@ func TestScopeIncludes(t *testing.T) {
 		}
 	})
 }
+
+// TestProcurementView: outside a result's scope, procurers and CII
+// operators of the case's sector (and national procurers) still learn
+// whether to prefer or avoid the product; nobody else does.
+func TestProcurementView(t *testing.T) {
+	const sector = "finance"
+	procurerOther := review.Actor{UserID: 71, Role: review.RoleProcurer, Sector: "energy"}
+	procurerNational := review.Actor{UserID: 72, Role: review.RoleProcurer}
+	ciioFinance := review.Actor{UserID: 41, Role: review.RoleCIIO, Sector: "finance"}
+	for _, c := range []struct {
+		name   string
+		a      review.Actor
+		sector string
+		want   bool
+	}{
+		{"ProcurerSameSector", procurerFin, sector, true},
+		{"ProcurerNational", procurerNational, sector, true},
+		{"ProcurerOtherSector", procurerOther, sector, false},
+		{"ProcurerOtherSectorCaseWithoutSector", procurerOther, "", true},
+		{"CIIOSameSector", ciioFinance, sector, true},
+		{"CIIOOtherSector", ciioEnergy, sector, false},
+		{"Anonymous", anonymous, sector, false},
+		{"NonPartyProvider", providerQ, sector, false},
+		{"CIIDepartment", ciiDeptFinance, sector, false},
+	} {
+		if got := review.ProcurementView(c.a, c.sector); got != c.want {
+			t.Errorf("%s: ProcurementView = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"shencha/internal/calendar"
 	"shencha/internal/review"
+	"shencha/internal/transparency"
 )
 
 // publishListings creates the listing of each reviewed version, superseding
@@ -83,9 +84,13 @@ func (s *Store) conditionsTx(ctx context.Context, tx *sql.Tx, caseID int64) ([]r
 }
 
 func (s *Store) listingEvent(ctx context.Context, tx *sql.Tx, listingID int64, st review.ListingStatus, action, reason string, a review.Actor) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO listing_events (listing_id, status, action, reason, actor_user_id, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		listingID, st, action, reason, nullID(a.UserID), ts(s.Now())); err != nil {
+	var eventID int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO listing_events (listing_id, status, action, reason, actor_user_id, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		listingID, st, action, reason, nullID(a.UserID), ts(s.Now())).Scan(&eventID); err != nil {
 		return wrap("listing event", err)
+	}
+	if err := s.stateVerdict(ctx, tx, eventID); err != nil {
+		return err
 	}
 	return s.audit(ctx, tx, a, "listing."+action, "listing:"+itoa(listingID), map[string]string{"status": string(st), "reason": reason})
 }
@@ -140,6 +145,9 @@ type ListingAnswer struct {
 	History        []review.ListingEvent `json:"history,omitempty"`
 	ReReview       bool                  `json:"re_review_open,omitempty"`
 	AsOf           string                `json:"as_of"`
+	// Attestation is the signed statement of the listing's status at
+	// AsOf, with its place in the transparency log and the proof.
+	Attestation *transparency.Attestation `json:"attestation,omitempty"`
 }
 
 // Listings answers the register for the versions a query names, as the
@@ -239,15 +247,18 @@ func (s *Store) answer(ctx context.Context, a review.Actor, ans *ListingAnswer, 
 	if c, err = s.loadCase(ctx, s.r, number); err != nil {
 		return err
 	}
-	if !review.ScopeIncludes(review.Scope(scope), a, c.Sector, review.PartiesOf(a, c)) {
-		ans.Status, ans.ListingID = review.ListingNotDisclosed, 0
-		return nil
-	}
 	hist, err := s.listingHistory(ctx, s.r, ans.ListingID)
 	if err != nil {
 		return err
 	}
 	st, _ := review.StatusAt(hist, at)
+	if !review.ScopeIncludes(review.Scope(scope), a, c.Sector, review.PartiesOf(a, c)) {
+		ans.Status, ans.ListingID = review.ListingNotDisclosed, 0
+		if review.ProcurementView(a, c.Sector) {
+			ans.Preferred, ans.MustNotProcure = st.Preferred(), st.MustNotProcure()
+		}
+		return nil
+	}
 	ans.Status, ans.Case, ans.Scope, ans.ValidUntil = st, number, review.Scope(scope), validUntil
 	ans.Preferred, ans.MustNotProcure = st.Preferred(), st.MustNotProcure()
 	ans.ReReview = openCase != ""
@@ -256,7 +267,15 @@ func (s *Store) answer(ctx context.Context, a review.Actor, ans *ListingAnswer, 
 			ans.History = append(ans.History, e)
 		}
 	}
-	ans.Conditions, err = s.conditions(ctx, caseID)
+	if ans.Conditions, err = s.conditions(ctx, caseID); err != nil {
+		return err
+	}
+	var eventID int64
+	if err := s.r.QueryRowContext(ctx, `SELECT id FROM listing_events WHERE listing_id = $1 AND at <= $2 ORDER BY id DESC LIMIT 1`,
+		ans.ListingID, ts(at)).Scan(&eventID); err != nil {
+		return wrap("listing", err)
+	}
+	ans.Attestation, err = s.attestation(ctx, eventID)
 	return err
 }
 

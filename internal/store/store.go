@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 
 	"shencha/internal/calendar"
 	"shencha/internal/review"
+	"shencha/internal/transparency"
 )
 
 //go:embed migrations
@@ -58,6 +60,13 @@ type Store struct {
 
 	cal atomic.Pointer[calendar.Calendar]
 	adv advisoryCache
+
+	// The transparency log: the server's keys, the stored hashes in
+	// memory, the in-process sequencer lock and its wake-up.
+	keys    atomic.Pointer[transparency.Keys]
+	tree    transparency.Tree
+	seqMu   sync.Mutex
+	logWake chan struct{}
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -68,8 +77,13 @@ func IsPostgres(dsn string) bool {
 // Open connects to dsn: a postgres:// URL, or the path of a SQLite file.
 // It does not migrate; call Migrate, or CheckSchema to refuse an old schema.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{Now: time.Now, Budgets: defaultBudgets(), Validity: 3 * 365 * 24 * time.Hour}
+	s := &Store{Now: time.Now, Budgets: defaultBudgets(), Validity: 3 * 365 * 24 * time.Hour, logWake: make(chan struct{}, 1)}
 	s.cal.Store(calendar.Default())
+	keys, err := transparency.NewKeys("shencha.invalid/ephemeral")
+	if err != nil {
+		return nil, err
+	}
+	s.keys.Store(keys)
 	if IsPostgres(dsn) {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -74,3 +75,5 @@ func rowsAffected(res sql.Result, err error) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -124,3 +124,14 @@ func flatten(hs []tlog.Hash) [][]byte {
 	}
 	return out
 }
+
+// Truncate cuts the tree back to n entries (to undo appends that were not
+// persisted).
+func (t *Tree) Truncate(n int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n < t.size {
+		t.hashes = t.hashes[:tlog.StoredHashCount(n)]
+		t.size = n
+	}
+}

@@ -76,6 +76,9 @@ func (a *Attestation) Entry() ([]byte, error) {
 // envelope or its salted commitment) in the checkpoint's tree. The error
 // says which step failed.
 func Verify(a *Attestation, trust Trust) (Verified, error) {
+	if a == nil {
+		return Verified{}, errors.New("no attestation")
+	}
 	if a.Pending {
 		return Verified{}, ErrPending
 	}

@@ -1,0 +1,468 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"shencha/internal/review"
+	"shencha/internal/transparency"
+)
+
+// The transparency log (DESIGN §6). Every listing event is stated, signed
+// and queued in its own transaction (stateVerdict); Sequence appends the
+// queue to the log in batches, one sequencer at a time, and signs a
+// checkpoint; the stored hashes are mirrored in memory for fast proofs.
+
+// sequencerLock is the PostgreSQL advisory lock key of the sequencer.
+const sequencerLock = 0x5368656e636861 // "Shencha"
+
+// SetKeys sets the server's verdict and log keys. Open starts with fresh
+// keys held in memory only, which suits tests; a server loads its own.
+func (s *Store) SetKeys(k *transparency.Keys) { s.keys.Store(k) }
+
+// Keys are the server's keys.
+func (s *Store) Keys() *transparency.Keys { return s.keys.Load() }
+
+// wakeSequencer tells a waiting sequencer loop that entries are queued.
+func (s *Store) wakeSequencer() {
+	select {
+	case s.logWake <- struct{}{}:
+	default:
+	}
+}
+
+// SequencerWake is signalled (without blocking) when entries are queued.
+func (s *Store) SequencerWake() <-chan struct{} { return s.logWake }
+
+// stateVerdict makes the signed statement of a listing event and queues its
+// log entry, in the event's transaction: the envelope for a public result,
+// a salted commitment otherwise.
+func (s *Store) stateVerdict(ctx context.Context, tx *sql.Tx, eventID int64) error {
+	var (
+		caseID                                              int64
+		listingID                                           int64
+		scope, validUntil, createdAt, number, outcome       string
+		sector, decidedAt, catalogue, version, purl, cpe    string
+		artifact, product, provider, status, action, reason string
+		at                                                  string
+		seq                                                 int
+	)
+	err := tx.QueryRowContext(ctx, `SELECT l.id, l.scope, l.valid_until, l.created_at, c.id, c.number, c.outcome, c.sector, c.decided_at,
+		c.catalog_version, v.version, v.purl, v.cpe, v.artifact_sha256, p.name, o.name, e.status, e.action, e.reason, e.at,
+		(SELECT COUNT(*) FROM listing_events x WHERE x.listing_id = l.id AND x.id <= e.id)
+		FROM listing_events e JOIN listings l ON l.id = e.listing_id JOIN cases c ON c.id = l.case_id
+		JOIN product_versions v ON v.id = l.version_id JOIN products p ON p.id = v.product_id JOIN orgs o ON o.id = p.provider_org_id
+		WHERE e.id = $1`, eventID).Scan(&listingID, &scope, &validUntil, &createdAt, &caseID, &number, &outcome, &sector, &decidedAt,
+		&catalogue, &version, &purl, &cpe, &artifact, &product, &provider, &status, &action, &reason, &at, &seq)
+	if err != nil {
+		return wrap("verdict", err)
+	}
+	conds, err := s.conditionsTx(ctx, tx, caseID)
+	if err != nil {
+		return err
+	}
+	v := transparency.Verdict{Case: number, Outcome: outcome, ListingID: listingID, Status: status, Event: action, Reason: reason,
+		Sequence: seq, Scope: scope, Sector: sector, Product: product, Provider: provider, Version: version,
+		ValidFrom: dateOf(createdAt), ValidUntil: validUntil, DecidedAt: dateOf(decidedAt), IssuedAt: at, Catalogue: catalogue}
+	for _, c := range conds {
+		v.Conditions = append(v.Conditions, transparency.Condition{Text: c.Text, Due: c.Due})
+	}
+	st := transparency.Statement{Type: transparency.StatementType, PredicateType: transparency.PredicateType,
+		Subject: []transparency.Subject{transparency.SubjectFor(purl, cpe, provider, product, version, artifact)}, Predicate: v}
+	env := transparency.SignEnvelope(s.keys.Load().Verdict, transparency.PayloadType, st.Marshal()).Marshal()
+	kind, entry := transparency.KindVerdict, env
+	var salt []byte
+	if review.Scope(scope) != review.ScopePublic {
+		salt = make([]byte, transparency.SaltSize)
+		rand.Read(salt)
+		kind, entry = transparency.KindCommitment, transparency.Commitment(salt, env)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO log_queue (kind, entry, envelope, salt, listing_event_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		kind, entry, string(env), salt, eventID, ts(s.Now())); err != nil {
+		return wrap("verdict", err)
+	}
+	s.wakeSequencer()
+	return nil
+}
+
+// dateOf keeps the date of an RFC 3339 time.
+func dateOf(t string) string {
+	if len(t) >= 10 {
+		return t[:10]
+	}
+	return t
+}
+
+// queueEntry queues a log entry that is not a verdict (an audit anchor).
+func (s *Store) queueEntry(ctx context.Context, q execer, kind string, entry []byte) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO log_queue (kind, entry, created_at) VALUES ($1, $2, $3)`, kind, entry, ts(s.Now()))
+	if err == nil {
+		s.wakeSequencer()
+	}
+	return wrap("log queue", err)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// AnchorAudit queues the audit chain's head as a log entry, unless the log
+// already holds it. It reports whether it queued one.
+func (s *Store) AnchorAudit(ctx context.Context) (bool, error) {
+	var seq int64
+	var hash string
+	if err := s.r.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
+		return false, wrap("anchor", err)
+	}
+	if seq == 0 {
+		return false, nil
+	}
+	entry := transparency.AnchorText(seq, hash)
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM log_entries WHERE kind = $1 AND entry = $2) + (SELECT COUNT(*) FROM log_queue WHERE kind = $1 AND entry = $2)`,
+		transparency.KindAuditAnchor, entry).Scan(&n); err != nil {
+		return false, wrap("anchor", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	return true, s.queueEntry(ctx, s.w, transparency.KindAuditAnchor, entry)
+}
+
+// SequenceBatch is the most entries one Sequence call appends.
+const SequenceBatch = 10_000
+
+// Sequence appends queued entries to the log, at most max (SequenceBatch
+// when max <= 0), with their stored hashes and a signed checkpoint of the
+// new size, in one transaction. Only one sequencer runs at a time: SQLite's
+// single writer, PostgreSQL's advisory lock. It returns how many entries
+// it appended.
+func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
+	if max <= 0 {
+		max = SequenceBatch
+	}
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	n := 0
+	var appended int64 // tree size before this call's appends, to undo them
+	undo := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, sequencerLock); err != nil {
+				return wrap("sequence", err)
+			}
+		}
+		if err := s.syncTree(ctx, tx); err != nil {
+			return err
+		}
+		type queued struct {
+			id          int64
+			kind        string
+			entry, salt []byte
+			envelope    string
+			event       sql.NullInt64
+			createdAt   string
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, kind, entry, envelope, salt, listing_event_id, created_at FROM log_queue ORDER BY id LIMIT $1`, max)
+		if err != nil {
+			return wrap("sequence", err)
+		}
+		var batch []queued
+		for rows.Next() {
+			var q queued
+			if err := rows.Scan(&q.id, &q.kind, &q.entry, &q.envelope, &q.salt, &q.event, &q.createdAt); err != nil {
+				rows.Close()
+				return wrap("sequence", err)
+			}
+			batch = append(batch, q)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return wrap("sequence", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		size := s.tree.Size()
+		firstStored := s.tree.StoredCount()
+		entries := make([][]byte, len(batch))
+		for i := range batch {
+			entries[i] = batch[i].entry
+		}
+		appended, undo = size, true
+		stored, err := s.tree.Append(entries...)
+		if err != nil {
+			return review.Internal(err)
+		}
+		now := ts(s.Now())
+		if err := insertRows(ctx, tx, `INSERT INTO log_entries (idx, kind, entry, envelope, salt, listing_event_id, created_at) VALUES `, 7, len(batch), func(i int) []any {
+			q := batch[i]
+			return []any{size + int64(i), q.kind, q.entry, q.envelope, q.salt, q.event, now}
+		}); err != nil {
+			return err
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, 2, len(stored), func(i int) []any {
+			return []any{firstStored + int64(i), stored[i][:]}
+		}); err != nil {
+			return err
+		}
+		for i := 0; i < len(batch); i += 500 {
+			ids := make([]any, 0, 500)
+			for _, q := range batch[i:min(i+500, len(batch))] {
+				ids = append(ids, q.id)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM log_queue WHERE id IN (`+placeholders(1, len(ids))+`)`, ids...); err != nil {
+				return wrap("sequence", err)
+			}
+		}
+		newSize := size + int64(len(batch))
+		if err := s.checkpoint(ctx, tx, newSize); err != nil {
+			return err
+		}
+		n = len(batch)
+		return nil
+	})
+	if err != nil && undo {
+		s.tree.Truncate(appended)
+	}
+	return n, err
+}
+
+// checkpoint signs and stores the checkpoint of size n.
+func (s *Store) checkpoint(ctx context.Context, tx *sql.Tx, n int64) error {
+	root, err := s.tree.Root(n)
+	if err != nil {
+		return review.Internal(err)
+	}
+	k := s.keys.Load()
+	msg, err := transparency.SignCheckpoint(transparency.Checkpoint{Origin: k.Origin(), Size: n, Root: root}, k.Log)
+	if err != nil {
+		return review.Internal(err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO log_checkpoints (size, note, created_at) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING`, n, string(msg), ts(s.Now()))
+	return wrap("checkpoint", err)
+}
+
+// syncTree loads stored hashes that another sequencer (a replica, or this
+// process before a restart) wrote and the memory tree lacks.
+func (s *Store) syncTree(ctx context.Context, q queryer) error {
+	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx >= $1 ORDER BY idx`, s.tree.StoredCount())
+	if err != nil {
+		return wrap("log", err)
+	}
+	defer rows.Close()
+	var hs []tlog.Hash
+	next := s.tree.StoredCount()
+	for rows.Next() {
+		var idx int64
+		var b []byte
+		if err := rows.Scan(&idx, &b); err != nil {
+			return wrap("log", err)
+		}
+		if idx != next || len(b) != tlog.HashSize {
+			return review.Internal(fmt.Errorf("log: stored hash %d is missing or malformed", next))
+		}
+		var h tlog.Hash
+		copy(h[:], b)
+		hs = append(hs, h)
+		next++
+	}
+	if err := rows.Err(); err != nil {
+		return wrap("log", err)
+	}
+	if len(hs) == 0 {
+		return nil
+	}
+	if err := s.tree.Load(hs); err != nil {
+		return review.Internal(err)
+	}
+	return nil
+}
+
+// insertRows inserts n rows of width columns in multi-row statements.
+func insertRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, row func(i int) []any) error {
+	per := max(1, 900/width) // SQLite allows 32766 variables; stay well below
+	for i := 0; i < n; i += per {
+		end := min(i+per, n)
+		var b strings.Builder
+		b.WriteString(prefix)
+		args := make([]any, 0, (end-i)*width)
+		for j := i; j < end; j++ {
+			if j > i {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + placeholders(len(args)+1, width) + ")")
+			args = append(args, row(j)...)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return wrap("log", err)
+		}
+	}
+	return nil
+}
+
+// placeholders gives "$from, …" for n parameters.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
+
+// LogHead is the newest signed checkpoint.
+type LogHead struct {
+	Size int64  `json:"size"`
+	Note string `json:"checkpoint"`
+}
+
+// Checkpoint returns the newest signed checkpoint (size 0 for an empty log,
+// signed on demand).
+func (s *Store) Checkpoint(ctx context.Context) (LogHead, error) {
+	var h LogHead
+	err := s.r.QueryRowContext(ctx, `SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&h.Size, &h.Note)
+	if errors.Is(err, sql.ErrNoRows) {
+		k := s.keys.Load()
+		msg, err := transparency.SignCheckpoint(transparency.Checkpoint{Origin: k.Origin(), Size: 0, Root: emptyRoot}, k.Log)
+		return LogHead{Note: string(msg)}, err
+	}
+	if err != nil {
+		return h, wrap("checkpoint", err)
+	}
+	return h, s.syncTree(ctx, s.r)
+}
+
+// emptyRoot is tlog's tree hash of the empty tree.
+var emptyRoot = func() tlog.Hash {
+	h, _ := tlog.TreeHash(0, tlog.HashReaderFunc(func([]int64) ([]tlog.Hash, error) { return nil, nil }))
+	return h
+}()
+
+// LogEntry is one entry as the public log shows it.
+type LogEntry struct {
+	Index int64  `json:"index"`
+	Kind  string `json:"kind"`
+	Entry []byte `json:"entry"` // base64 in JSON
+	At    string `json:"appended_at"`
+}
+
+// Entry returns entry idx of the public log.
+func (s *Store) Entry(ctx context.Context, idx int64) (LogEntry, error) {
+	e := LogEntry{Index: idx}
+	err := s.r.QueryRowContext(ctx, `SELECT kind, entry, created_at FROM log_entries WHERE idx = $1`, idx).Scan(&e.Kind, &e.Entry, &e.At)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, review.NotFound("log_entry")
+	}
+	return e, wrap("log entry", err)
+}
+
+// InclusionProof proves entry idx in the tree of size n.
+func (s *Store) InclusionProof(ctx context.Context, idx, n int64) ([][]byte, error) {
+	if err := s.ensureTree(ctx, n); err != nil {
+		return nil, err
+	}
+	p, err := s.tree.InclusionProof(idx, n)
+	if err != nil {
+		return nil, review.Invalid("index", "field_invalid", "rule", err.Error())
+	}
+	return p, nil
+}
+
+// ConsistencyProof proves that the tree of size to extends that of size from.
+func (s *Store) ConsistencyProof(ctx context.Context, from, to int64) ([][]byte, error) {
+	if err := s.ensureTree(ctx, to); err != nil {
+		return nil, err
+	}
+	p, err := s.tree.ConsistencyProof(from, to)
+	if err != nil {
+		return nil, review.Invalid("from", "field_invalid", "rule", err.Error())
+	}
+	return p, nil
+}
+
+// ensureTree makes the memory tree reach size n if the log has.
+func (s *Store) ensureTree(ctx context.Context, n int64) error {
+	if s.tree.Size() >= n {
+		return nil
+	}
+	return s.syncTree(ctx, s.r)
+}
+
+// attestation builds the attestation of a listing event for a caller who
+// may see it: the envelope (and salt), the entry's index, an inclusion
+// proof and the newest checkpoint. A statement still queued is Pending.
+func (s *Store) attestation(ctx context.Context, eventID int64) (*transparency.Attestation, error) {
+	var kind, envelope string
+	var salt []byte
+	var idx int64 = -1
+	err := s.r.QueryRowContext(ctx, `SELECT idx, kind, envelope, salt FROM log_entries WHERE listing_event_id = $1`, eventID).Scan(&idx, &kind, &envelope, &salt)
+	pending := errors.Is(err, sql.ErrNoRows)
+	if pending {
+		err = s.r.QueryRowContext(ctx, `SELECT kind, envelope, salt FROM log_queue WHERE listing_event_id = $1`, eventID).Scan(&kind, &envelope, &salt)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil // an event from before the log existed
+	}
+	if err != nil {
+		return nil, wrap("attestation", err)
+	}
+	a := &transparency.Attestation{Kind: kind, Index: idx, Pending: pending}
+	var env transparency.Envelope
+	if err := jsonUnmarshal(envelope, &env); err != nil {
+		return nil, review.Internal(err)
+	}
+	a.Envelope = &env
+	if salt != nil {
+		a.Salt = b64(salt)
+	}
+	if pending {
+		a.Index = 0
+		return a, nil
+	}
+	head, err := s.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.InclusionProof, err = s.InclusionProof(ctx, idx, head.Size); err != nil {
+		return nil, err
+	}
+	a.Checkpoint = head.Note
+	return a, nil
+}
+
+// RunSequencer appends queued entries until ctx ends: whenever entries are
+// queued in this process, and every interval for those queued by others.
+func (s *Store) RunSequencer(ctx context.Context, every time.Duration, onErr func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for {
+			n, err := s.Sequence(ctx, 0)
+			if err != nil {
+				if ctx.Err() == nil && onErr != nil {
+					onErr(err)
+				}
+				break
+			}
+			if n < SequenceBatch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.logWake:
+		}
+	}
+}
