@@ -43,8 +43,13 @@ Usage:
   shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json]
                    (offline: match an SBOM against OSV advisories, as the server does)
   shencha advisories import PATH [--data-dir DIR | --db DSN]
+  shencha keys generate [--data-dir DIR] [--origin NAME] [--rotate]
+                   (the server's verdict and log keys; --rotate retires the current ones, which keep verifying)
   shencha keys rotate-master [--data-dir DIR]
                    (new master key for the encrypted blob store; every file's data key is re-wrapped)
+  shencha verify ANSWER.json --key KEYS | verify --server URL [--listing N | --purl P | --cpe C | --digest D] --key KEYS
+  shencha verify --consistency OLD_CHECKPOINT --server URL --key KEYS
+                   (offline checks of signed results, inclusion proofs and checkpoints)
   shencha sign keygen --out FILE | sign --key FILE [PAYLOAD] | sign verify ...
                    (a lab or provider signs reports and commitments with its own key, offline)
 
@@ -81,6 +86,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = sbomCmd(args[1:], os.Stdin, stdout)
 	case "advisories":
 		err = advisoriesCmd(ctx, args[1:], stdout)
+	case "verify":
+		err = verifyCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -202,6 +209,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	expertQuorum := fs.Int("expert-quorum", review.Quorum, "expert opinions a decision needs (Art. 6)")
 	committeeQuorum := fs.Int("committee-quorum", review.Quorum, "committee votes a referred case needs")
 	maxUpload := fs.Int64("max-upload", 8<<30, "largest file upload in bytes")
+	origin := fs.String("log-origin", DefaultOrigin, "the transparency log's name, used when its keys are first made")
 	if demoMode {
 		fs.Lookup("data-dir").DefValue = ""
 		dbf.dataDir = ""
@@ -220,6 +228,11 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		return errors.New("demo serves an embedded SQLite database; use serve for PostgreSQL")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	unlock, err := dataDir(dbf.dataDir).lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	s, err := dbf.open(ctx)
 	if err != nil {
 		return err
@@ -230,6 +243,15 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		if err := s.Migrate(ctx); err != nil {
 			return err
 		}
+	} else if err := s.CheckSchema(ctx); err != nil {
+		return err
+	}
+	keys, err := dataDir(dbf.dataDir).serverKeys(ctx, s, *origin)
+	if err != nil {
+		return err
+	}
+	s.SetKeys(keys)
+	if demoMode {
 		if _, err := s.UserByName(ctx, "admin"); review.IsKind(err, review.KindNotFound) {
 			f, err := demo.Seed(ctx, s, *password, auth.Cheap)
 			if err != nil {
@@ -244,14 +266,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		} else if err != nil {
 			return err
 		}
-	} else if err := s.CheckSchema(ctx); err != nil {
-		return err
 	}
-	unlock, err := dataDir(dbf.dataDir).lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	blobs, err := dataDir(dbf.dataDir).openBlobs()
 	if err != nil {
 		return err
@@ -261,6 +276,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
+	seqCtx, stopSeq := context.WithCancel(ctx)
+	defer stopSeq()
+	go s.RunSequencer(seqCtx, time.Second, func(err error) { log.Error("log sequencer", "err", err) })
 	srv := &http.Server{
 		Handler:           server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != "", MaxUpload: *maxUpload}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -277,6 +295,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	url := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(out, "shencha listening on %s\n  data dir: %s\n", url, dbf.dataDir)
+	printKeys(out, keys)
 	if demoMode {
 		fmt.Fprintf(out, "  DEMO MODE: seeded demonstration data, not for real reviews\n  demo logins (password %q):\n", *password)
 		for _, u := range demo.Users {
@@ -434,8 +453,11 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func keysCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "generate" {
+		return keysGenerate(ctx, args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "rotate-master" {
-		return errors.New("usage: shencha keys rotate-master [--data-dir DIR]")
+		return errors.New("usage: shencha keys generate [--data-dir DIR] [--origin NAME] [--rotate] | keys rotate-master [--data-dir DIR]")
 	}
 	fs := flag.NewFlagSet("keys rotate-master", flag.ContinueOnError)
 	dir := fs.String("data-dir", "data", "data directory (db/, blobs/, keys/)")

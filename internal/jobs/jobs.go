@@ -16,8 +16,22 @@ import (
 	"shencha/internal/store"
 )
 
-// SweepEvery is how often the backstop sweep runs.
-var SweepEvery = 15 * time.Minute
+// SweepEvery is how often the backstop sweep runs; AnchorEvery how often
+// the audit chain's head is anchored in the transparency log.
+var (
+	SweepEvery  = 15 * time.Minute
+	AnchorEvery = 10 * time.Minute
+)
+
+type anchorWorker struct {
+	river.WorkerDefaults[store.AnchorAuditArgs]
+	s *store.Store
+}
+
+func (w *anchorWorker) Work(ctx context.Context, j *river.Job[store.AnchorAuditArgs]) error {
+	_, err := w.s.AnchorAudit(ctx)
+	return err
+}
 
 type clockWorker struct {
 	river.WorkerDefaults[store.ClockCheckArgs]
@@ -87,12 +101,17 @@ func Start(ctx context.Context, s *store.Store, log *slog.Logger) (*river.Client
 	river.AddWorker(workers, &conditionWorker{s: s})
 	river.AddWorker(workers, &sweepWorker{s: s, log: log})
 	river.AddWorker(workers, &advisoryWorker{s: s, log: log})
+	river.AddWorker(workers, &anchorWorker{s: s})
 	client, err := river.NewClient(s.RiverDriver(), &river.Config{
 		Logger:  log,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
 		Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return store.SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return store.SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(AnchorEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return store.AnchorAuditArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -184,6 +184,10 @@ type Version struct {
 	Version   string
 	PURL      string // package URL without version qualifier is fine; stored as given
 	CPE       string
+	// ArtifactSHA256 is the SHA-256 of the delivered artifact (firmware
+	// image, installer), as 64 lower-case hex digits, when declared: the
+	// digest of the version in signed verdicts.
+	ArtifactSHA256 string
 }
 
 // Validate checks a version before it is stored.
@@ -200,7 +204,22 @@ func (v Version) Validate() error {
 	if v.CPE != "" && !strings.HasPrefix(v.CPE, "cpe:") {
 		return Invalid("cpe", "field_invalid", "rule", "must start with cpe:")
 	}
+	if v.ArtifactSHA256 != "" && !isSHA256Hex(v.ArtifactSHA256) {
+		return Invalid("artifact_sha256", "field_invalid", "rule", "64 lower-case hex digits")
+	}
 	return nil
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Method is an evaluation method of Art. 3, plus document review.

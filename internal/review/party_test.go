@@ -173,6 +173,11 @@ func TestVersionValidate(t *testing.T) {
 			&wantErr{review.KindInvalid, "field_too_long", "version", map[string]string{"max": "100"}}},
 		{"ErrPURL", review.Version{Version: "1", PURL: "https://example.com/gridos"},
 			&wantErr{review.KindInvalid, "field_invalid", "purl", map[string]string{"rule": "must start with pkg:"}}},
+		{"OK/Artifact", review.Version{Version: "1", ArtifactSHA256: strings.Repeat("ab", 32)}, nil},
+		{"ErrArtifactUpper", review.Version{Version: "1", ArtifactSHA256: strings.Repeat("AB", 32)},
+			&wantErr{review.KindInvalid, "field_invalid", "artifact_sha256", map[string]string{"rule": "64 lower-case hex digits"}}},
+		{"ErrArtifactShort", review.Version{Version: "1", ArtifactSHA256: "abc"},
+			&wantErr{review.KindInvalid, "field_invalid", "artifact_sha256", map[string]string{"rule": "64 lower-case hex digits"}}},
 		{"ErrCPE", review.Version{Version: "1", CPE: "gridos 1"},
 			&wantErr{review.KindInvalid, "field_invalid", "cpe", map[string]string{"rule": "must start with cpe:"}}},
 	}

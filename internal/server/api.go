@@ -58,6 +58,7 @@ func (s *Server) register() {
 	s.handle("GET", "/api/v1/audit/verify", "verify the audit chain (admin)", false, s.verifyAudit)
 	s.registerEvaluation()
 	s.registerSupplyChain()
+	s.registerLog()
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
@@ -347,7 +348,7 @@ func (s *Server) overdue(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listings(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	lq := store.ListingQuery{PURL: q.Get("purl"), CPE: q.Get("cpe"), Version: q.Get("version"), AsOf: q.Get("as_of")}
+	lq := store.ListingQuery{PURL: q.Get("purl"), CPE: q.Get("cpe"), Digest: q.Get("digest"), Version: q.Get("version"), AsOf: q.Get("as_of")}
 	var err error
 	if lq.ListingID, err = queryID(r, "listing"); err != nil {
 		return err
@@ -440,14 +441,15 @@ func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in struct {
-		Version string `json:"version"`
-		PURL    string `json:"purl"`
-		CPE     string `json:"cpe"`
+		Version        string `json:"version"`
+		PURL           string `json:"purl"`
+		CPE            string `json:"cpe"`
+		ArtifactSHA256 string `json:"artifact_sha256"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	v, err := s.cfg.Store.AddVersion(r.Context(), actor(r), review.Version{ProductID: id, Version: in.Version, PURL: in.PURL, CPE: in.CPE})
+	v, err := s.cfg.Store.AddVersion(r.Context(), actor(r), review.Version{ProductID: id, Version: in.Version, PURL: in.PURL, CPE: in.CPE, ArtifactSHA256: in.ArtifactSHA256})
 	if err != nil {
 		return err
 	}

@@ -119,6 +119,8 @@ type ListingQuery struct {
 	ListingID int64
 	PURL      string
 	CPE       string
+	// Digest is an artifact's SHA-256 ("sha256:<hex>" or bare hex).
+	Digest    string
 	ProductID int64
 	Version   string
 	// AsOf is a date (YYYY-MM-DD); the answer is the status at the end of that day.
@@ -179,6 +181,12 @@ func (s *Store) Listings(ctx context.Context, a review.Actor, q ListingQuery) ([
 		}
 	case q.CPE != "":
 		where, args = `WHERE v.cpe = $1`, []any{q.CPE}
+	case q.Digest != "":
+		d := strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:"))
+		if !isHex(d, 64) {
+			return nil, review.Invalid("digest", "field_invalid", "rule", "sha256:<64 hex digits>")
+		}
+		where, args = `WHERE v.artifact_sha256 = $1`, []any{d}
 	case q.ProductID != 0:
 		where, args = `WHERE v.product_id = $1`, []any{q.ProductID}
 		if q.Version != "" {
@@ -445,4 +453,17 @@ func (s *Store) Sweep(ctx context.Context) (clocks, listings, conditions int, er
 		conditions += n
 	}
 	return clocks, listings, conditions, nil
+}
+
+// isHex reports whether s is n hex digits.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

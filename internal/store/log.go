@@ -113,6 +113,13 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// AnchorAuditArgs is the periodic job that anchors the audit chain's head
+// in the log.
+type AnchorAuditArgs struct{}
+
+// Kind names the job.
+func (AnchorAuditArgs) Kind() string { return "audit_anchor" }
+
 // AnchorAudit queues the audit chain's head as a log entry, unless the log
 // already holds it. It reports whether it queued one.
 func (s *Store) AnchorAudit(ctx context.Context) (bool, error) {
@@ -134,6 +141,13 @@ func (s *Store) AnchorAudit(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	return true, s.queueEntry(ctx, s.w, transparency.KindAuditAnchor, entry)
+}
+
+// LogRecords counts log entries, appended or queued.
+func (s *Store) LogRecords(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM log_entries) + (SELECT COUNT(*) FROM log_queue)`).Scan(&n)
+	return n, wrap("log", err)
 }
 
 // SequenceBatch is the most entries one Sequence call appends.

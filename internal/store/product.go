@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"shencha/internal/review"
 )
@@ -52,12 +53,13 @@ func (s *Store) AddVersion(ctx context.Context, a review.Actor, v review.Version
 	if !(a.Role == review.RoleProvider && a.OrgID == p.ProviderOrgID || a.Role == review.RoleOffice && a.Sector == "") {
 		return v, review.Forbidden("add_version")
 	}
+	v.ArtifactSHA256 = strings.ToLower(strings.TrimPrefix(v.ArtifactSHA256, "sha256:"))
 	if err := v.Validate(); err != nil {
 		return v, err
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO product_versions (product_id, version, purl, cpe, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			v.ProductID, v.Version, v.PURL, v.CPE, ts(s.Now())).Scan(&v.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO product_versions (product_id, version, purl, cpe, artifact_sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			v.ProductID, v.Version, v.PURL, v.CPE, v.ArtifactSHA256, ts(s.Now())).Scan(&v.ID)
 		if isUnique(err) {
 			e := review.Conflict("duplicate", "what", "version")
 			e.Field = "version"
@@ -119,7 +121,7 @@ func (s *Store) Version(ctx context.Context, id int64) (review.Version, error) {
 }
 
 func (s *Store) versions(ctx context.Context, q queryer, where string, args ...any) ([]review.Version, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, product_id, version, purl, cpe FROM product_versions `+where, args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, product_id, version, purl, cpe, artifact_sha256 FROM product_versions `+where, args...)
 	if err != nil {
 		return nil, wrap("versions", err)
 	}
@@ -127,7 +129,7 @@ func (s *Store) versions(ctx context.Context, q queryer, where string, args ...a
 	var out []review.Version
 	for rows.Next() {
 		var v review.Version
-		if err := rows.Scan(&v.ID, &v.ProductID, &v.Version, &v.PURL, &v.CPE); err != nil {
+		if err := rows.Scan(&v.ID, &v.ProductID, &v.Version, &v.PURL, &v.CPE, &v.ArtifactSHA256); err != nil {
 			return nil, wrap("versions", err)
 		}
 		out = append(out, v)
