@@ -216,7 +216,7 @@ func TestKeysRotateMaster(t *testing.T) {
 		t.Errorf("blob after the second rotation reads %q", got)
 	}
 
-	if code, _, errs := shencha("keys", "rotate"); code == 0 || !strings.Contains(errs, "usage: shencha keys rotate-master") {
+	if code, _, errs := shencha("keys", "rotate"); code == 0 || !strings.Contains(errs, "keys rotate-master [--data-dir DIR]") {
 		t.Errorf("keys with an unknown subcommand: exit %d, err %q", code, errs)
 	}
 }
