@@ -223,4 +223,3 @@ func TestVerifyCLI(t *testing.T) {
 	}
 	t.Logf("%d listings verified", ok)
 }
-
