@@ -7,6 +7,8 @@ package demo
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -151,7 +153,12 @@ func product(ctx context.Context, s *store.Store, a review.Actor, name string, c
 	}
 	var out []review.Version
 	for _, v := range versions {
-		ver, err := s.AddVersion(ctx, a, review.Version{ProductID: p.ID, Version: v, PURL: purl + "@" + v, CPE: cpe + ":" + v + ":*:*:*:*:*:*:*"})
+		ver := review.Version{ProductID: p.ID, Version: v, PURL: purl + "@" + v, CPE: cpe + ":" + v + ":*:*:*:*:*:*:*"}
+		if !service { // a product ships an image; its (demo) digest names it in verdicts
+			sum := sha256.Sum256([]byte(name + " " + v + " firmware image"))
+			ver.ArtifactSHA256 = hex.EncodeToString(sum[:])
+		}
+		ver, err := s.AddVersion(ctx, a, ver)
 		if err != nil {
 			return p, nil, fmt.Errorf("seed version %s %s: %w", name, v, err)
 		}

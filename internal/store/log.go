@@ -167,6 +167,7 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 	n := 0
 	var appended int64 // tree size before this call's appends, to undo them
 	undo := false
+	var head LogHead
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if s.dialect == Postgres {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, sequencerLock); err != nil {
@@ -237,7 +238,7 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 			}
 		}
 		newSize := size + int64(len(batch))
-		if err := s.checkpoint(ctx, tx, newSize); err != nil {
+		if head, err = s.checkpoint(ctx, tx, newSize); err != nil {
 			return err
 		}
 		n = len(batch)
@@ -246,22 +247,25 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 	if err != nil && undo {
 		s.tree.Truncate(appended)
 	}
+	if err == nil && n > 0 {
+		s.noteHead(head)
+	}
 	return n, err
 }
 
 // checkpoint signs and stores the checkpoint of size n.
-func (s *Store) checkpoint(ctx context.Context, tx *sql.Tx, n int64) error {
+func (s *Store) checkpoint(ctx context.Context, tx *sql.Tx, n int64) (LogHead, error) {
 	root, err := s.tree.Root(n)
 	if err != nil {
-		return review.Internal(err)
+		return LogHead{}, review.Internal(err)
 	}
 	k := s.keys.Load()
 	msg, err := transparency.SignCheckpoint(transparency.Checkpoint{Origin: k.Origin(), Size: n, Root: root}, k.Log)
 	if err != nil {
-		return review.Internal(err)
+		return LogHead{}, review.Internal(err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO log_checkpoints (size, note, created_at) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING`, n, string(msg), ts(s.Now()))
-	return wrap("checkpoint", err)
+	return LogHead{Size: n, Note: string(msg)}, wrap("checkpoint", err)
 }
 
 // syncTree loads stored hashes that another sequencer (a replica, or this
@@ -353,7 +357,21 @@ func (s *Store) Checkpoint(ctx context.Context) (LogHead, error) {
 	if err != nil {
 		return h, wrap("checkpoint", err)
 	}
-	return h, s.syncTree(ctx, s.r)
+	if err := s.syncTree(ctx, s.r); err != nil {
+		return h, err
+	}
+	s.noteHead(h)
+	return h, nil
+}
+
+// noteHead keeps the newest checkpoint in memory.
+func (s *Store) noteHead(h LogHead) {
+	for {
+		old := s.head.Load()
+		if old != nil && old.Size >= h.Size || s.head.CompareAndSwap(old, &h) {
+			return
+		}
+	}
 }
 
 // emptyRoot is tlog's tree hash of the empty tree.
@@ -471,6 +489,9 @@ func (s *Store) RunSequencer(ctx context.Context, every time.Duration, onErr fun
 			if n < SequenceBatch {
 				break
 			}
+		}
+		if err := s.CatchUpRegister(ctx); err != nil && ctx.Err() == nil && onErr != nil {
+			onErr(err)
 		}
 		select {
 		case <-ctx.Done():

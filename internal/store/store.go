@@ -67,6 +67,14 @@ type Store struct {
 	tree    transparency.Tree
 	seqMu   sync.Mutex
 	logWake chan struct{}
+	head    atomic.Pointer[LogHead] // newest checkpoint seen
+
+	// The eligibility register in memory, and the transactions that
+	// changed listings (caught up after they commit).
+	reg     *register
+	regMu   sync.Mutex
+	dirtyMu sync.Mutex
+	dirty   map[*sql.Tx]bool
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -77,7 +85,7 @@ func IsPostgres(dsn string) bool {
 // Open connects to dsn: a postgres:// URL, or the path of a SQLite file.
 // It does not migrate; call Migrate, or CheckSchema to refuse an old schema.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{Now: time.Now, Budgets: defaultBudgets(), Validity: 3 * 365 * 24 * time.Hour, logWake: make(chan struct{}, 1)}
+	s := &Store{Now: time.Now, Budgets: defaultBudgets(), Validity: 3 * 365 * 24 * time.Hour, logWake: make(chan struct{}, 1), reg: newRegister(), dirty: map[*sql.Tx]bool{}}
 	s.cal.Store(calendar.Default())
 	keys, err := transparency.NewKeys("shencha.invalid/ephemeral")
 	if err != nil {
@@ -296,7 +304,9 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return review.Internal(fmt.Errorf("begin: %w", err))
 	}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	listings := s.changedListings(tx)
+	if err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -306,7 +316,28 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		}
 		return review.Internal(fmt.Errorf("commit: %w", err))
 	}
+	if listings {
+		// The register reflects the change before the caller answers;
+		// a failure here is caught up by the next call or tick.
+		s.CatchUpRegister(ctx)
+	}
 	return nil
+}
+
+// listingsChanged marks a transaction as one that writes listing events.
+func (s *Store) listingsChanged(tx *sql.Tx) {
+	s.dirtyMu.Lock()
+	s.dirty[tx] = true
+	s.dirtyMu.Unlock()
+}
+
+// changedListings reports (and forgets) whether tx wrote listing events.
+func (s *Store) changedListings(tx *sql.Tx) bool {
+	s.dirtyMu.Lock()
+	defer s.dirtyMu.Unlock()
+	ok := s.dirty[tx]
+	delete(s.dirty, tx)
+	return ok
 }
 
 // forUpdate locks selected rows on PostgreSQL; SQLite's immediate

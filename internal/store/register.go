@@ -1,0 +1,293 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"shencha/internal/calendar"
+	"shencha/internal/review"
+	"shencha/internal/transparency"
+)
+
+// The eligibility register in memory. Buyers ask about product versions
+// far more often than listings change, so the listed versions, their
+// listings and every listing event are held in memory, loaded at start and
+// caught up after every transaction that changes a listing (and every
+// second, for changes made by other replicas). An answer then costs one
+// query, for the signed statement, whose bytes stay in the database.
+
+// regVersion is a listed product version.
+type regVersion struct {
+	id, productID                    int64
+	product, provider, version, purl string
+	cpe, digest                      string
+	listings                         []*regListing // oldest first
+}
+
+// regListing is one listing with its events.
+type regListing struct {
+	id, caseID     int64
+	number, sector string
+	scope          review.Scope
+	validUntil     string
+	created        time.Time
+	conditional    bool // has conditions, read from the database
+	events         []review.ListingEvent
+	eventIDs       []int64
+}
+
+type prodVer struct {
+	product int64
+	version string
+}
+
+// register is the in-memory index.
+type register struct {
+	mu        sync.RWMutex
+	versions  map[int64]*regVersion
+	listings  map[int64]*regVersion // listing id → its version
+	byPURL    map[string][]*regVersion
+	byCPE     map[string][]*regVersion
+	byDigest  map[string][]*regVersion
+	byProdVer map[prodVer]*regVersion
+	lastEvent int64
+	loaded    bool
+}
+
+func newRegister() *register {
+	return &register{versions: map[int64]*regVersion{}, listings: map[int64]*regVersion{}, byPURL: map[string][]*regVersion{},
+		byCPE: map[string][]*regVersion{}, byDigest: map[string][]*regVersion{}, byProdVer: map[prodVer]*regVersion{}}
+}
+
+// CatchUpRegister loads listing events the in-memory register has not
+// seen: all of them the first time.
+func (s *Store) CatchUpRegister(ctx context.Context) error {
+	s.regMu.Lock() // one catch-up at a time
+	defer s.regMu.Unlock()
+	g := s.reg
+	g.mu.RLock()
+	after := g.lastEvent
+	g.mu.RUnlock()
+	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.status, e.at, e.action, e.reason, l.id, l.case_id, l.scope, l.valid_until, l.created_at,
+		c.number, c.sector, (SELECT COUNT(*) FROM conditions k WHERE k.case_id = c.id),
+		v.id, v.product_id, v.version, v.purl, v.cpe, v.artifact_sha256, p.name, o.name
+		FROM listing_events e JOIN listings l ON l.id = e.listing_id JOIN cases c ON c.id = l.case_id
+		JOIN product_versions v ON v.id = l.version_id JOIN products p ON p.id = v.product_id JOIN orgs o ON o.id = p.provider_org_id
+		WHERE e.id > $1 ORDER BY e.id`, after)
+	if err != nil {
+		return wrap("register", err)
+	}
+	defer rows.Close()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for rows.Next() {
+		var (
+			ev                               review.ListingEvent
+			eid, lid, caseID, vid, pid       int64
+			at, scope, until, created        string
+			number, sector                   string
+			nconds                           int
+			version, purl, cpe, digest, prod string
+			provider                         string
+		)
+		if err := rows.Scan(&eid, &ev.Status, &at, &ev.Action, &ev.Reason, &lid, &caseID, &scope, &until, &created, &number, &sector, &nconds,
+			&vid, &pid, &version, &purl, &cpe, &digest, &prod, &provider); err != nil {
+			return wrap("register", err)
+		}
+		ev.At = parseTS(at)
+		v := g.versions[vid]
+		if v == nil {
+			v = &regVersion{id: vid, productID: pid, product: prod, provider: provider, version: version, purl: purl, cpe: cpe, digest: digest}
+			g.versions[vid] = v
+			if purl != "" {
+				g.byPURL[purl] = append(g.byPURL[purl], v)
+			}
+			if cpe != "" {
+				g.byCPE[cpe] = append(g.byCPE[cpe], v)
+			}
+			if digest != "" {
+				g.byDigest[digest] = append(g.byDigest[digest], v)
+			}
+			g.byProdVer[prodVer{pid, version}] = v
+		}
+		var l *regListing
+		if n := len(v.listings); n > 0 && v.listings[n-1].id == lid {
+			l = v.listings[n-1]
+		} else {
+			for _, x := range v.listings {
+				if x.id == lid {
+					l = x
+				}
+			}
+		}
+		if l == nil {
+			l = &regListing{id: lid, caseID: caseID, number: number, sector: sector, scope: review.Scope(scope), validUntil: until,
+				created: parseTS(created), conditional: nconds > 0}
+			v.listings = append(v.listings, l)
+			g.listings[lid] = v
+		}
+		l.events = append(l.events, ev)
+		l.eventIDs = append(l.eventIDs, eid)
+		g.lastEvent = eid
+	}
+	g.loaded = true
+	return wrap("register", rows.Err())
+}
+
+// registerAnswer answers a query from memory when it can: no date in the
+// past, one product version (a purl with its version, a CPE, a digest,
+// product and version, a listing), versions that have listings, and
+// results the caller may see in full (public) or not at all (an anonymous
+// caller). ok is false when the
+// database path must answer.
+func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQuery, now time.Time) ([]ListingAnswer, bool, error) {
+	g := s.reg
+	g.mu.RLock()
+	if !g.loaded || q.AsOf != "" && q.AsOf != calendar.DateOf(now).String() {
+		g.mu.RUnlock()
+		return nil, false, nil
+	}
+	var vs []*regVersion
+	switch {
+	case q.ListingID != 0:
+		if v := g.listings[q.ListingID]; v != nil {
+			vs = []*regVersion{v}
+		}
+	case q.PURL != "" && strings.Contains(q.PURL, "@"):
+		// A purl without a version asks about every version, listed
+		// or not: the database answers.
+		vs = g.byPURL[q.PURL]
+	case q.CPE != "":
+		vs = g.byCPE[q.CPE]
+	case q.Digest != "":
+		vs = g.byDigest[strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:"))]
+	case q.ProductID != 0 && q.Version != "":
+		if v := g.byProdVer[prodVer{q.ProductID, q.Version}]; v != nil {
+			vs = []*regVersion{v}
+		}
+	}
+	type pick struct {
+		v       *regVersion
+		l       *regListing
+		eventID int64
+		st      review.ListingStatus
+		hist    []review.ListingEvent
+	}
+	picks := make([]pick, 0, len(vs))
+	for _, v := range vs {
+		var l *regListing
+		for i := len(v.listings) - 1; i >= 0; i-- {
+			if !v.listings[i].created.After(now) {
+				l = v.listings[i]
+				break
+			}
+		}
+		if l == nil || l.scope != review.ScopePublic && !a.Anonymous() {
+			g.mu.RUnlock()
+			return nil, false, nil
+		}
+		p := pick{v: v, l: l}
+		for i, e := range l.events {
+			if e.At.After(now) {
+				break
+			}
+			p.st, p.eventID, p.hist = e.Status, l.eventIDs[i], l.events[:i+1]
+		}
+		picks = append(picks, p)
+	}
+	g.mu.RUnlock()
+	if len(picks) == 0 {
+		return nil, false, nil // not listed: the database knows whether under review
+	}
+	asOf := calendar.DateOf(now).String()
+	out := make([]ListingAnswer, 0, len(picks))
+	for _, p := range picks {
+		ans := ListingAnswer{ProductID: p.v.productID, Product: p.v.product, Provider: p.v.provider, VersionID: p.v.id, Version: p.v.version,
+			PURL: p.v.purl, CPE: p.v.cpe, AsOf: asOf}
+		if p.l.scope != review.ScopePublic {
+			ans.Status = review.ListingNotDisclosed
+			out = append(out, ans)
+			continue
+		}
+		ans.Status, ans.ListingID, ans.Case, ans.Scope, ans.ValidUntil = p.st, p.l.id, p.l.number, p.l.scope, p.l.validUntil
+		ans.Preferred, ans.MustNotProcure = p.st.Preferred(), p.st.MustNotProcure()
+		ans.History = p.hist
+		var err error
+		ans.Conditions = []review.Condition{}
+		if p.l.conditional {
+			if ans.Conditions, err = s.conditions(ctx, p.l.caseID); err != nil {
+				return nil, false, err
+			}
+		}
+		var openCase sql.NullString
+		var att *transparency.Attestation
+		if att, openCase, err = s.quickAttestation(ctx, p.eventID, p.v.id, now); err != nil {
+			return nil, false, err
+		}
+		ans.Attestation, ans.ReReview = att, openCase.Valid
+		out = append(out, ans)
+	}
+	return out, true, nil
+}
+
+// quickAttestation reads a listed event's log entry and whether the
+// version has an open case, in one query, and proves the entry against the
+// newest checkpoint held in memory.
+func (s *Store) quickAttestation(ctx context.Context, eventID, versionID int64, now time.Time) (*transparency.Attestation, sql.NullString, error) {
+	var idx int64
+	var kind, envelope string
+	var salt []byte
+	var open sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT e.idx, e.kind, e.envelope, e.salt, (SELECT c.number FROM cases c JOIN case_versions cv ON cv.case_id = c.id
+		WHERE cv.version_id = $2 AND c.submitted_at <> '' AND c.submitted_at <= $3 AND (c.closed_at = '' OR c.closed_at > $3) ORDER BY c.id DESC LIMIT 1)
+		FROM log_entries e WHERE e.listing_event_id = $1`, eventID, versionID, ts(now)).Scan(&idx, &kind, &envelope, &salt, &open)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Not sequenced yet: the slow path shows it pending.
+		a, err := s.attestation(ctx, eventID)
+		if err != nil {
+			return nil, open, err
+		}
+		err = s.r.QueryRowContext(ctx, `SELECT c.number FROM cases c JOIN case_versions cv ON cv.case_id = c.id
+			WHERE cv.version_id = $1 AND c.submitted_at <> '' AND c.submitted_at <= $2 AND (c.closed_at = '' OR c.closed_at > $2) ORDER BY c.id DESC LIMIT 1`,
+			versionID, ts(now)).Scan(&open)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, open, wrap("listing", err)
+		}
+		return a, open, nil
+	}
+	if err != nil {
+		return nil, open, wrap("attestation", err)
+	}
+	a := &transparency.Attestation{Kind: kind, Index: idx}
+	var env transparency.Envelope
+	if err := jsonUnmarshal(envelope, &env); err != nil {
+		return nil, open, review.Internal(err)
+	}
+	a.Envelope = &env
+	if salt != nil {
+		a.Salt = b64(salt)
+	}
+	head := s.head.Load()
+	if head == nil || head.Size <= idx {
+		h, err := s.Checkpoint(ctx)
+		if err != nil {
+			return nil, open, err
+		}
+		head = &h
+	}
+	if a.InclusionProof, err = s.InclusionProof(ctx, idx, head.Size); err != nil {
+		return nil, open, err
+	}
+	a.Checkpoint = head.Note
+	return a, open, nil
+}
+
+func (g *register) isLoaded() bool {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.loaded
+}

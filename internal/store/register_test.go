@@ -1,0 +1,91 @@
+package store_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"shencha/internal/demo"
+	"shencha/internal/review"
+	"shencha/internal/store"
+	"shencha/internal/storetest"
+)
+
+// TestRegisterMatchesDatabase asks every demo listing by every key, as
+// callers of every kind, before and after listing changes: the in-memory
+// register answers exactly as the database path does.
+func TestRegisterMatchesDatabase(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b, at(2026, 3, 2, 9))
+			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.s.Sequence(e.ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			actors := map[string]review.Actor{"anonymous": {}}
+			for _, u := range []string{"office", "procurer", "ciio", "provider1", "provider2", "lab1"} {
+				actors[u] = e.f.Actors[u]
+			}
+			compare := func(stage string) int {
+				t.Helper()
+				checked := 0
+				for _, l := range e.allListings(t, e.f.Actors["office"]) {
+					queries := []store.ListingQuery{{ListingID: l.ListingID}, {PURL: l.PURL}, {CPE: l.CPE}, {ProductID: l.ProductID, Version: l.Version},
+						{PURL: purlWithoutVersion(l.PURL)}, {ListingID: l.ListingID, AsOf: e.clk.Today().String()}}
+					vs, _ := e.s.Version(e.ctx, l.VersionID)
+					if vs.ArtifactSHA256 != "" {
+						queries = append(queries, store.ListingQuery{Digest: "sha256:" + vs.ArtifactSHA256})
+					}
+					for name, a := range actors {
+						for _, q := range queries {
+							fast, err := e.s.Listings(e.ctx, a, q)
+							if err != nil {
+								t.Fatal(err)
+							}
+							slow, err := e.s.ListingsFromDatabase(e.ctx, a, q)
+							if err != nil {
+								t.Fatal(err)
+							}
+							if !reflect.DeepEqual(fast, slow) {
+								fj, _ := json.Marshal(fast)
+								sj, _ := json.Marshal(slow)
+								t.Fatalf("%s: %s asks %+v:\nregister %s\ndatabase %s", stage, name, q, fj, sj)
+							}
+							checked++
+						}
+					}
+				}
+				return checked
+			}
+			n := compare("published")
+			e.clk.AddDays(1)
+			office := e.f.Actors["office"]
+			if err := e.s.ListingAction(e.ctx, office, 1, review.ListSuspend, "investigation"); err != nil {
+				t.Fatal(err)
+			}
+			// Before the statement is sequenced, and after.
+			n += compare("suspended, statement queued")
+			if _, err := e.s.Sequence(e.ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			n += compare("suspended")
+			if err := e.s.ListingAction(e.ctx, office, 1, review.ListReinstate, "cleared"); err != nil {
+				t.Fatal(err)
+			}
+			e.s.Sequence(e.ctx, 0)
+			n += compare("reinstated")
+			t.Logf("%d answers compared", n)
+		})
+	}
+}
+
+func purlWithoutVersion(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '@' {
+			return p[:i]
+		}
+	}
+	return p
+}
