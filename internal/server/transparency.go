@@ -17,6 +17,7 @@ func (s *Server) registerLog() {
 	s.handle("GET", "/log/proof/inclusion", "inclusion proof of entry index in the tree of size (?index=N&size=M)", true, s.logInclusion)
 	s.handle("GET", "/log/proof/consistency", "consistency proof between tree sizes (?from=A&to=B)", true, s.logConsistency)
 	s.handle("GET", "/log/key", "the log's verifier keys and the verdict keys, current first", true, s.logKey)
+	s.handle("POST", "/api/v1/eligibility/batch", "answer a purchase list: a JSON array of queries, a CSV (text/csv) or an SBOM (?format=sbom); every good line answered, every bad one named", true, s.eligibilityBatch)
 	s.handle("GET", "/api/v1/eligibility", "may the state buy it? status, preferred / must_not_procure and the signed statement with its proof; by listing, product+version, purl, cpe or digest; as_of=DATE", true, s.listings)
 }
 

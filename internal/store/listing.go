@@ -238,6 +238,11 @@ func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fa
 	}
 	if out == nil {
 		out = []ListingAnswer{}
+		// A product version the register does not know was never
+		// reviewed: say so, for the buyer's record.
+		if q.ListingID == 0 && (strings.Contains(q.PURL, "@") || q.CPE != "" || q.Digest != "" || q.ProductID != 0 && q.Version != "") {
+			out = append(out, ListingAnswer{ProductID: q.ProductID, Version: q.Version, PURL: q.PURL, CPE: q.CPE, Status: review.ListingNotReviewed, AsOf: asOf})
+		}
 	}
 	return out, nil
 }

@@ -75,6 +75,9 @@ type Store struct {
 	regMu   sync.Mutex
 	dirtyMu sync.Mutex
 	dirty   map[*sql.Tx]bool
+	attOnce sync.Once
+	attStmt *sql.Stmt
+	attErr  error
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -148,6 +151,9 @@ func (s *Store) RiverDriver() riverdriver.Driver[*sql.Tx] {
 
 // Close closes the pools.
 func (s *Store) Close() error {
+	if s.attStmt != nil {
+		s.attStmt.Close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())

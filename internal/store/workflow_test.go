@@ -231,7 +231,9 @@ func TestHappyPath(t *testing.T) {
 			if err != nil || len(all) != 2 || all[0].Status != review.ListingPassed || all[1].Status != review.ListingPassed {
 				t.Errorf("both versions: %+v, %v", all, err)
 			}
-			if ans, err := e.s.Listings(e.ctx, anon, store.ListingQuery{PURL: "pkg:generic/huaxin/hx-9000@9.9.9"}); err != nil || len(ans) != 0 {
+			// A version the register does not know is answered as never reviewed.
+			if ans, err := e.s.Listings(e.ctx, anon, store.ListingQuery{PURL: "pkg:generic/huaxin/hx-9000@9.9.9"}); err != nil || len(ans) != 1 ||
+				ans[0].Status != review.ListingNotReviewed || ans[0].PURL != "pkg:generic/huaxin/hx-9000@9.9.9" || ans[0].ListingID != 0 {
 				t.Errorf("unknown version: %+v, %v", ans, err)
 			}
 

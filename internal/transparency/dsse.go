@@ -13,12 +13,14 @@
 package transparency
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"shencha/internal/signature"
 )
@@ -104,4 +106,61 @@ func (e Envelope) Marshal() []byte {
 		panic(err) // strings only
 	}
 	return b
+}
+
+// ParseEnvelope reads an envelope's JSON. Envelopes this package wrote
+// (Marshal's exact form) are read without reflection; anything else goes
+// through encoding/json.
+func ParseEnvelope(b []byte) (Envelope, error) {
+	if e, ok := parseOwnEnvelope(b); ok {
+		return e, nil
+	}
+	var e Envelope
+	err := json.Unmarshal(b, &e)
+	return e, err
+}
+
+// parseOwnEnvelope reads Marshal's form: the three fields in order, no
+// whitespace, no escapes.
+func parseOwnEnvelope(b []byte) (Envelope, bool) {
+	if bytes.IndexByte(b, '\\') >= 0 {
+		return Envelope{}, false
+	}
+	s := string(b)
+	var e Envelope
+	var ok bool
+	field := func(prefix string) string {
+		if !ok || !strings.HasPrefix(s, prefix) {
+			ok = false
+			return ""
+		}
+		s = s[len(prefix):]
+		end := strings.IndexByte(s, '"')
+		if end < 0 {
+			ok = false
+			return ""
+		}
+		v := s[:end]
+		s = s[end+1:]
+		return v
+	}
+	ok = true
+	e.PayloadType = field(`{"payloadType":"`)
+	e.Payload = field(`,"payload":"`)
+	if !ok || !strings.HasPrefix(s, `,"signatures":[`) {
+		return Envelope{}, false
+	}
+	s = s[len(`,"signatures":[`):]
+	for ok && strings.HasPrefix(s, `{"keyid":"`) {
+		sig := Signature{KeyID: field(`{"keyid":"`), Sig: field(`,"sig":"`)}
+		if !ok || !strings.HasPrefix(s, "}") {
+			return Envelope{}, false
+		}
+		s = s[1:]
+		e.Signatures = append(e.Signatures, sig)
+		if strings.HasPrefix(s, ",") {
+			s = s[1:]
+		}
+	}
+	return e, ok && s == "]}"
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -276,5 +277,32 @@ func TestVerifyTamper(t *testing.T) {
 	}
 	if _, err := Verify(pub, Trust{VerdictKeys: other.VerdictKeys(), LogKeys: k.LogKeys()}); err == nil || !strings.HasPrefix(err.Error(), "envelope") {
 		t.Fatalf("other verdict key: %v", err)
+	}
+}
+
+// TestParseEnvelope reads what Marshal writes without reflection, and any
+// other JSON form of an envelope as encoding/json does.
+func TestParseEnvelope(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	env := SignEnvelope(key, PayloadType, []byte(`{"a":"<b>"}`))
+	env.Signatures = append(env.Signatures, Signature{KeyID: "k2", Sig: "c2ln"})
+	for _, b := range [][]byte{
+		env.Marshal(),
+		[]byte(strings.ReplaceAll(string(env.Marshal()), ",", ", ")),                        // spaced
+		[]byte(strings.Replace(string(env.Marshal()), `"payloadType"`, `"payloadtype"`, 1)), // other key case
+		[]byte(strings.Replace(string(env.Marshal()), `/`, `\/`, -1)),                       // escapes
+	} {
+		got, err := ParseEnvelope(b)
+		if err != nil || !reflect.DeepEqual(got, env) {
+			t.Fatalf("ParseEnvelope(%s) = %+v, %v", b, got, err)
+		}
+	}
+	if _, ok := parseOwnEnvelope(env.Marshal()); !ok {
+		t.Fatal("Marshal's own form took the slow path")
+	}
+	for _, bad := range []string{`{"payloadType":"x","payload":"y","signatures":[{"keyid":"k"`, `not json`} {
+		if _, err := ParseEnvelope([]byte(bad)); err == nil {
+			t.Errorf("ParseEnvelope(%s) succeeded", bad)
+		}
 	}
 }
