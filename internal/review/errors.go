@@ -19,6 +19,7 @@ const (
 	KindNotFound     Kind = "not_found"    // absent, or its existence is confidential: 404
 	KindConflict     Kind = "conflict"     // illegal transition, concurrent edit, duplicate: 409
 	KindTooLarge     Kind = "too_large"    // body or upload over its limit: 413
+	KindRateLimited  Kind = "rate_limited" // too many requests from one client: 429
 	KindInternal     Kind = "internal"     // our fault: 500
 )
 
@@ -93,6 +94,9 @@ func Forbidden(action string) *Error { return E(KindForbidden, "forbidden", "act
 
 // Unauthorized reports a missing or bad credential.
 func Unauthorized() *Error { return E(KindUnauthorized, "unauthorized") }
+
+// RateLimited reports that a client has used up its request rate.
+func RateLimited() *Error { return E(KindRateLimited, "rate_limited") }
 
 // Conflict reports a state conflict with a code naming it.
 func Conflict(code string, kv ...string) *Error { return E(KindConflict, code, kv...) }

@@ -50,6 +50,7 @@ func TestErrorKinds(t *testing.T) {
 		{"Wrapped", fmt.Errorf("store: %w", review.NotFound("case")), review.KindNotFound},
 		{"Plain", io.EOF, review.KindInternal},
 		{"TooLarge", review.E(review.KindTooLarge, "body_too_large"), review.KindTooLarge},
+		{"RateLimited", review.RateLimited(), review.KindRateLimited},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

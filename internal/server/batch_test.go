@@ -138,3 +138,33 @@ func TestEligibilityBatch(t *testing.T) {
 		t.Fatalf("50,002 lines: %d %.300s", code, body)
 	}
 }
+
+// TestRateLimit: an anonymous client of the register is limited (429 with
+// the reason, in its language); an API token is not, at the same pace;
+// other routes are not limited.
+func TestRateLimit(t *testing.T) {
+	e := newEnv(t, storetest.Backends()[0])
+	limited := 0
+	for range 100 {
+		code, body := e.send("", "GET", "/api/v1/eligibility?purl=pkg:generic/huaxin/hx-9000@3.1.0", nil, "zh-CN")
+		if code == 429 {
+			limited++
+			if !strings.Contains(string(body), "rate_limited") || !strings.Contains(string(body), "请求过于频繁") {
+				t.Fatalf("429 body: %s", body)
+			}
+		}
+	}
+	if limited < 40 {
+		t.Fatalf("only %d of 100 quick anonymous requests limited", limited)
+	}
+	for range 100 {
+		if code, body := e.send("procurer", "GET", "/api/v1/eligibility?purl=pkg:generic/huaxin/hx-9000@3.1.0", nil, ""); code != 200 {
+			t.Fatalf("token request: %d %s", code, body)
+		}
+	}
+	for range 60 {
+		if code, _ := e.send("", "GET", "/healthz", nil, ""); code != 200 {
+			t.Fatalf("healthz limited: %d", code)
+		}
+	}
+}

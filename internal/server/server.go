@@ -31,6 +31,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// SecureCookies sets the Secure flag (when serving TLS).
 	SecureCookies bool
+	// Rates limit each client of the public register and log (zero:
+	// DefaultRates).
+	Rates Rates
 }
 
 // Server serves the API.
@@ -38,6 +41,7 @@ type Server struct {
 	cfg    Config
 	mux    *http.ServeMux
 	routes []route
+	limits limiter
 }
 
 type route struct {
@@ -59,6 +63,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.Rates == (Rates{}) {
+		cfg.Rates = DefaultRates
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.register()
@@ -119,6 +126,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, review.Forbidden("cross_origin_request"))
 			return
 		}
+	}
+	if !s.rateCheck(w, r, viaCookie, a) {
+		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), actorKey{}, a))
 	s.mux.ServeHTTP(w, r)
@@ -186,6 +196,8 @@ func status(k review.Kind) int {
 		return http.StatusConflict
 	case review.KindTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case review.KindRateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

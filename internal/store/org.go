@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"shencha/internal/auth"
@@ -210,9 +211,14 @@ func (s *Store) TokenActor(ctx context.Context, token string) (review.Actor, []s
 	if !strings.HasPrefix(token, auth.TokenPrefix) {
 		return review.Actor{}, nil, review.Unauthorized()
 	}
+	hash := auth.HashToken(token)
+	now := s.Now()
+	if c, ok := s.tokenCache.get(hash, now); ok {
+		return c.actor, c.scopes, nil
+	}
 	var uid int64
 	var expires, revoked, scopes string
-	err := s.r.QueryRowContext(ctx, `SELECT user_id, expires_at, revoked_at, scopes FROM tokens WHERE hash = $1`, auth.HashToken(token)).Scan(&uid, &expires, &revoked, &scopes)
+	err := s.r.QueryRowContext(ctx, `SELECT user_id, expires_at, revoked_at, scopes FROM tokens WHERE hash = $1`, hash).Scan(&uid, &expires, &revoked, &scopes)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (revoked != "" || !parseTS(expires).After(s.Now())) {
 		return review.Actor{}, nil, review.Unauthorized()
 	}
@@ -220,7 +226,52 @@ func (s *Store) TokenActor(ctx context.Context, token string) (review.Actor, []s
 		return review.Actor{}, nil, wrap("token", err)
 	}
 	a, err := s.ActorOf(ctx, uid)
-	return a, strings.Split(scopes, ","), err
+	if err != nil {
+		return a, nil, err
+	}
+	sc := strings.Split(scopes, ",")
+	s.tokenCache.put(hash, cachedToken{actor: a, scopes: sc, expires: parseTS(expires), until: now.Add(TokenCacheTTL)})
+	return a, sc, nil
+}
+
+// TokenCacheTTL is how long a checked token is trusted without asking the
+// database again. A revocation in this process takes effect at once; one
+// made through another replica, within this time.
+var TokenCacheTTL = 5 * time.Second
+
+type cachedToken struct {
+	actor          review.Actor
+	scopes         []string
+	expires, until time.Time
+}
+
+// tokenCache holds recently checked tokens by hash.
+type tokenCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedToken
+}
+
+func (c *tokenCache) get(hash string, now time.Time) (cachedToken, bool) {
+	c.mu.RLock()
+	t, ok := c.m[hash]
+	c.mu.RUnlock()
+	return t, ok && now.Before(t.until) && now.Before(t.expires)
+}
+
+func (c *tokenCache) put(hash string, t cachedToken) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 100_000 {
+		c.m = map[string]cachedToken{} // a crude bound: start over
+	}
+	c.m[hash] = t
+}
+
+// clear forgets every token (after a revocation or an account change).
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 // Token scopes: read lets a client only read; write lets it act too.
@@ -299,6 +350,7 @@ func (s *Store) RevokeToken(ctx context.Context, a review.Actor, id int64) error
 		if n, _ := res.RowsAffected(); n == 0 {
 			return review.NotFound("token")
 		}
+		s.tokenCache.clear()
 		return s.audit(ctx, tx, a, "token.revoke", "user:"+itoa(a.UserID), map[string]int64{"token": id})
 	})
 }
@@ -309,6 +361,7 @@ func (s *Store) Logout(ctx context.Context, a review.Actor, token string) error 
 		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE hash = $2 AND revoked_at = ''`, ts(s.Now()), auth.HashToken(token)); err != nil {
 			return wrap("logout", err)
 		}
+		s.tokenCache.clear()
 		return s.audit(ctx, tx, a, "logout", "user:"+itoa(a.UserID), nil)
 	})
 }

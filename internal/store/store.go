@@ -71,13 +71,14 @@ type Store struct {
 
 	// The eligibility register in memory, and the transactions that
 	// changed listings (caught up after they commit).
-	reg     *register
-	regMu   sync.Mutex
-	dirtyMu sync.Mutex
-	dirty   map[*sql.Tx]bool
-	attOnce sync.Once
-	attStmt *sql.Stmt
-	attErr  error
+	reg        *register
+	regMu      sync.Mutex
+	dirtyMu    sync.Mutex
+	dirty      map[*sql.Tx]bool
+	tokenCache tokenCache
+	attOnce    sync.Once
+	attStmt    *sql.Stmt
+	attErr     error
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.

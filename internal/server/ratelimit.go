@@ -1,0 +1,104 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"shencha/internal/auth"
+	"shencha/internal/review"
+)
+
+// Rates are requests per second allowed to one client of the public
+// register and log, with a burst of twice as many. API tokens get more:
+// procurement systems check whole purchase lists.
+type Rates struct {
+	Anonymous, Session, Token float64
+}
+
+// DefaultRates suit a public service on one machine.
+var DefaultRates = Rates{Anonymous: 20, Session: 50, Token: 2000}
+
+// limiter is a token bucket per client.
+type limiter struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// allow takes one request from the client's bucket; when it is empty it
+// says how long until the next request may come.
+func (l *limiter) allow(key string, rate float64, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buckets == nil {
+		l.buckets = map[string]*bucket{}
+	}
+	if now.Sub(l.swept) > time.Minute { // forget clients idle for a minute
+		for k, b := range l.buckets {
+			if now.Sub(b.last) > time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	burst := 2 * rate
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{tokens: burst, last: now}
+		l.buckets[key] = b
+	}
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*rate)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / rate * float64(time.Second))
+}
+
+// limited reports whether a path is rate limited: the public register and
+// the log, which anyone may call.
+func limited(path string) bool {
+	return strings.HasPrefix(path, "/api/v1/eligibility") || strings.HasPrefix(path, "/log/") || strings.HasPrefix(path, "/api/v1/register/")
+}
+
+// rateCheck applies the client's limit, answering 429 with Retry-After
+// when it is exhausted.
+func (s *Server) rateCheck(w http.ResponseWriter, r *http.Request, viaCookie bool, a review.Actor) bool {
+	if !limited(r.URL.Path) {
+		return true
+	}
+	key, rate := "ip:"+clientIP(r), s.cfg.Rates.Anonymous
+	switch {
+	case !a.Anonymous() && !viaCookie:
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		key, rate = "token:"+auth.HashToken(strings.TrimSpace(tok)), s.cfg.Rates.Token
+	case !a.Anonymous():
+		key, rate = "user:"+strconv.FormatInt(a.UserID, 10), s.cfg.Rates.Session
+	}
+	ok, wait := s.limits.allow(key, rate, time.Now())
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		s.fail(w, r, review.RateLimited())
+	}
+	return ok
+}
+
+// clientIP is the connection's address: a proxy in front must do its own
+// limiting, as forwarded headers can be forged.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
