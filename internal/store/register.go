@@ -25,19 +25,21 @@ type regVersion struct {
 	id, productID                    int64
 	product, provider, version, purl string
 	cpe, digest                      string
-	listings                         []*regListing // oldest first
+	listings                         []regListing // oldest first, by value: one pointer less to chase
 }
 
-// regListing is one listing with its events.
+// regListing is one listing with its events. The fields a lookup reads
+// come first, so they share a cache line.
 type regListing struct {
-	id, caseID     int64
-	number, sector string
-	scope          review.Scope
-	validUntil     string
-	created        time.Time
-	conditional    bool // has conditions, read from the database
-	events         []review.ListingEvent
-	eventIDs       []int64
+	created     int64 // Unix nanoseconds
+	scope       review.Scope
+	events      []review.ListingEvent
+	eventIDs    []int64
+	id, caseID  int64
+	number      string
+	sector      string
+	validUntil  string
+	conditional bool // has conditions, read from the database
 }
 
 type prodVer struct {
@@ -115,19 +117,15 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 			g.byProdVer[prodVer{pid, version}] = v
 		}
 		var l *regListing
-		if n := len(v.listings); n > 0 && v.listings[n-1].id == lid {
-			l = v.listings[n-1]
-		} else {
-			for _, x := range v.listings {
-				if x.id == lid {
-					l = x
-				}
+		for i := len(v.listings) - 1; i >= 0 && l == nil; i-- {
+			if v.listings[i].id == lid {
+				l = &v.listings[i]
 			}
 		}
 		if l == nil {
-			l = &regListing{id: lid, caseID: caseID, number: number, sector: sector, scope: review.Scope(scope), validUntil: until,
-				created: parseTS(created), conditional: nconds > 0}
-			v.listings = append(v.listings, l)
+			v.listings = append(v.listings, regListing{id: lid, caseID: caseID, number: number, sector: sector, scope: review.Scope(scope), validUntil: until,
+				created: parseTS(created).UnixNano(), conditional: nconds > 0})
+			l = &v.listings[len(v.listings)-1]
 			g.listings[lid] = v
 		}
 		l.events = append(l.events, ev)
@@ -145,63 +143,9 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 // caller). ok is false when the
 // database path must answer.
 func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQuery, now time.Time) ([]ListingAnswer, bool, error) {
-	g := s.reg
-	g.mu.RLock()
-	if !g.loaded || q.AsOf != "" && q.AsOf != calendar.DateOf(now).String() {
-		g.mu.RUnlock()
+	picks, ok := s.reg.lookup(a, q, now)
+	if !ok {
 		return nil, false, nil
-	}
-	var vs []*regVersion
-	switch {
-	case q.ListingID != 0:
-		if v := g.listings[q.ListingID]; v != nil {
-			vs = []*regVersion{v}
-		}
-	case q.PURL != "" && strings.Contains(q.PURL, "@"):
-		// A purl without a version asks about every version, listed
-		// or not: the database answers.
-		vs = g.byPURL[q.PURL]
-	case q.CPE != "":
-		vs = g.byCPE[q.CPE]
-	case q.Digest != "":
-		vs = g.byDigest[strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:"))]
-	case q.ProductID != 0 && q.Version != "":
-		if v := g.byProdVer[prodVer{q.ProductID, q.Version}]; v != nil {
-			vs = []*regVersion{v}
-		}
-	}
-	type pick struct {
-		v       *regVersion
-		l       *regListing
-		eventID int64
-		st      review.ListingStatus
-		hist    []review.ListingEvent
-	}
-	picks := make([]pick, 0, len(vs))
-	for _, v := range vs {
-		var l *regListing
-		for i := len(v.listings) - 1; i >= 0; i-- {
-			if !v.listings[i].created.After(now) {
-				l = v.listings[i]
-				break
-			}
-		}
-		if l == nil || l.scope != review.ScopePublic && !a.Anonymous() {
-			g.mu.RUnlock()
-			return nil, false, nil
-		}
-		p := pick{v: v, l: l}
-		for i, e := range l.events {
-			if e.At.After(now) {
-				break
-			}
-			p.st, p.eventID, p.hist = e.Status, l.eventIDs[i], l.events[:i+1]
-		}
-		picks = append(picks, p)
-	}
-	g.mu.RUnlock()
-	if len(picks) == 0 {
-		return nil, false, nil // not listed: the database knows whether under review
 	}
 	asOf := calendar.DateOf(now).String()
 	out := make([]ListingAnswer, 0, len(picks))
@@ -232,6 +176,73 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 		out = append(out, ans)
 	}
 	return out, true, nil
+}
+
+// regPick is a version and the listing (and event) in force for a query.
+type regPick struct {
+	v       *regVersion
+	l       *regListing
+	eventID int64
+	st      review.ListingStatus
+	hist    []review.ListingEvent
+}
+
+// lookup is the in-memory part of registerAnswer; ok is false when the
+// database must answer.
+func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regPick, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if !g.loaded || q.AsOf != "" && q.AsOf != calendar.DateOf(now).String() {
+		return nil, false
+	}
+	var one [1]*regVersion
+	var vs []*regVersion
+	switch {
+	case q.ListingID != 0:
+		if v := g.listings[q.ListingID]; v != nil {
+			one[0] = v
+			vs = one[:]
+		}
+	case q.PURL != "" && strings.Contains(q.PURL, "@"):
+		// A purl without a version asks about every version, listed
+		// or not: the database answers.
+		vs = g.byPURL[q.PURL]
+	case q.CPE != "":
+		vs = g.byCPE[q.CPE]
+	case q.Digest != "":
+		vs = g.byDigest[strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:"))]
+	case q.ProductID != 0 && q.Version != "":
+		if v := g.byProdVer[prodVer{q.ProductID, q.Version}]; v != nil {
+			one[0] = v
+			vs = one[:]
+		}
+	}
+	if len(vs) == 0 {
+		return nil, false // not listed: the database knows whether under review
+	}
+	nowNano := now.UnixNano()
+	picks := make([]regPick, 0, len(vs))
+	for _, v := range vs {
+		var l *regListing
+		for i := len(v.listings) - 1; i >= 0; i-- {
+			if v.listings[i].created <= nowNano {
+				l = &v.listings[i]
+				break
+			}
+		}
+		if l == nil || l.scope != review.ScopePublic && !a.Anonymous() {
+			return nil, false
+		}
+		p := regPick{v: v, l: l}
+		for i, e := range l.events {
+			if e.At.After(now) {
+				break
+			}
+			p.st, p.eventID, p.hist = e.Status, l.eventIDs[i], l.events[:i+1]
+		}
+		picks = append(picks, p)
+	}
+	return picks, true
 }
 
 // quickAttestation reads a listed event's log entry and whether the
