@@ -56,6 +56,8 @@ type register struct {
 	byCPE     map[string][]*regVersion
 	byDigest  map[string][]*regVersion
 	byProdVer map[prodVer]*regVersion
+	// open maps a version to the newest open case about it.
+	open      map[int64]string
 	lastEvent int64
 	loaded    bool
 }
@@ -74,6 +76,20 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 	g.mu.RLock()
 	after := g.lastEvent
 	g.mu.RUnlock()
+	open, err := queryAll(ctx, s.r, "register", `SELECT cv.version_id, c.number FROM cases c JOIN case_versions cv ON cv.case_id = c.id
+		WHERE c.submitted_at <> '' AND c.closed_at = '' ORDER BY c.id`, func(r *sql.Rows) (struct {
+		v int64
+		n string
+	}, error) {
+		var x struct {
+			v int64
+			n string
+		}
+		return x, r.Scan(&x.v, &x.n)
+	})
+	if err != nil {
+		return err
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.status, e.at, e.action, e.reason, l.id, l.case_id, l.scope, l.valid_until, l.created_at,
 		c.number, c.sector, (SELECT COUNT(*) FROM conditions k WHERE k.case_id = c.id),
 		v.id, v.product_id, v.version, v.purl, v.cpe, v.artifact_sha256, p.name, o.name
@@ -86,6 +102,10 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 	defer rows.Close()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.open = make(map[int64]string, len(open))
+	for _, x := range open {
+		g.open[x.v] = x.n // the newest case last
+	}
 	for rows.Next() {
 		var (
 			ev                               review.ListingEvent
@@ -167,12 +187,10 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 				return nil, false, err
 			}
 		}
-		var openCase sql.NullString
-		var att *transparency.Attestation
-		if att, openCase, err = s.quickAttestation(ctx, p.eventID, p.v.id, now); err != nil {
+		if ans.Attestation, err = s.quickAttestation(ctx, p.eventID); err != nil {
 			return nil, false, err
 		}
-		ans.Attestation, ans.ReReview = att, openCase.Valid
+		ans.ReReview = p.open
 		out = append(out, ans)
 	}
 	return out, true, nil
@@ -185,6 +203,7 @@ type regPick struct {
 	eventID int64
 	st      review.ListingStatus
 	hist    []review.ListingEvent
+	open    bool // the version has an open case
 }
 
 // lookup is the in-memory part of registerAnswer; ok is false when the
@@ -233,7 +252,8 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 		if l == nil || l.scope != review.ScopePublic && !a.Anonymous() {
 			return nil, false
 		}
-		p := regPick{v: v, l: l}
+		_, open := g.open[v.id]
+		p := regPick{v: v, l: l, open: open}
 		for i, e := range l.events {
 			if e.At.After(now) {
 				break
@@ -245,40 +265,27 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 	return picks, true
 }
 
-// quickAttestation reads a listed event's log entry and whether the
-// version has an open case, in one query, and proves the entry against the
-// newest checkpoint held in memory.
-func (s *Store) quickAttestation(ctx context.Context, eventID, versionID int64, now time.Time) (*transparency.Attestation, sql.NullString, error) {
+// quickAttestation reads a listed event's log entry through a prepared
+// statement and proves it against the newest checkpoint held in memory.
+func (s *Store) quickAttestation(ctx context.Context, eventID int64) (*transparency.Attestation, error) {
 	var idx int64
 	var kind, envelope string
 	var salt []byte
-	var open sql.NullString
 	stmt, err := s.attestationStmt(ctx)
 	if err != nil {
-		return nil, open, err
+		return nil, err
 	}
-	err = stmt.QueryRowContext(ctx, eventID, versionID, ts(now)).Scan(&idx, &kind, &envelope, &salt, &open)
+	err = stmt.QueryRowContext(ctx, eventID).Scan(&idx, &kind, &envelope, &salt)
 	if errors.Is(err, sql.ErrNoRows) {
-		// Not sequenced yet: the slow path shows it pending.
-		a, err := s.attestation(ctx, eventID)
-		if err != nil {
-			return nil, open, err
-		}
-		err = s.r.QueryRowContext(ctx, `SELECT c.number FROM cases c JOIN case_versions cv ON cv.case_id = c.id
-			WHERE cv.version_id = $1 AND c.submitted_at <> '' AND c.submitted_at <= $2 AND (c.closed_at = '' OR c.closed_at > $2) ORDER BY c.id DESC LIMIT 1`,
-			versionID, ts(now)).Scan(&open)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, open, wrap("listing", err)
-		}
-		return a, open, nil
+		return s.attestation(ctx, eventID) // not sequenced yet: pending
 	}
 	if err != nil {
-		return nil, open, wrap("attestation", err)
+		return nil, wrap("attestation", err)
 	}
 	a := &transparency.Attestation{Kind: kind, Index: idx}
 	env, err := transparency.ParseEnvelope([]byte(envelope))
 	if err != nil {
-		return nil, open, review.Internal(err)
+		return nil, review.Internal(err)
 	}
 	a.Envelope = &env
 	if salt != nil {
@@ -288,33 +295,31 @@ func (s *Store) quickAttestation(ctx context.Context, eventID, versionID int64, 
 	if head == nil || head.Size <= idx {
 		h, err := s.Checkpoint(ctx)
 		if err != nil {
-			return nil, open, err
+			return nil, err
 		}
 		head = &h
 	}
 	if a.InclusionProof, err = s.InclusionProof(ctx, idx, head.Size); err != nil {
-		return nil, open, err
+		return nil, err
 	}
 	a.Checkpoint = head.Note
-	return a, open, nil
-}
-
-func (g *register) isLoaded() bool {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return g.loaded
+	return a, nil
 }
 
 // attestationStmt is quickAttestation's query, prepared once: SQLite spends
 // more time parsing a statement than running this one.
 func (s *Store) attestationStmt(ctx context.Context) (*sql.Stmt, error) {
 	s.attOnce.Do(func() {
-		s.attStmt, s.attErr = s.r.PrepareContext(ctx, `SELECT e.idx, e.kind, e.envelope, e.salt, (SELECT c.number FROM cases c JOIN case_versions cv ON cv.case_id = c.id
-		WHERE cv.version_id = $2 AND c.submitted_at <> '' AND c.submitted_at <= $3 AND (c.closed_at = '' OR c.closed_at > $3) ORDER BY c.id DESC LIMIT 1)
-		FROM log_entries e WHERE e.listing_event_id = $1`)
+		s.attStmt, s.attErr = s.r.PrepareContext(ctx, `SELECT idx, kind, envelope, salt FROM log_entries WHERE listing_event_id = $1`)
 	})
 	if s.attErr != nil {
 		return nil, wrap("attestation", s.attErr)
 	}
 	return s.attStmt, nil
+}
+
+func (g *register) isLoaded() bool {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.loaded
 }

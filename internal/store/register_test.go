@@ -76,6 +76,21 @@ func TestRegisterMatchesDatabase(t *testing.T) {
 			}
 			e.s.Sequence(e.ctx, 0)
 			n += compare("reinstated")
+			// A new case about the listed router version: the register
+			// shows it under re-review once submitted, and not after.
+			number := e.open(t, "provider1", review.NewCase{Trigger: review.TriggerEnterpriseApplication,
+				ProductID: e.f.Router.ID, VersionIDs: versionIDs(e.f.RouterV[:1]), Summary: "a new look"}).Number
+			n += compare("new case in draft")
+			e.act(t, "provider1", number, review.ActSubmit, review.Input{})
+			if ans, _ := e.s.Listings(e.ctx, review.Actor{}, store.ListingQuery{ListingID: 1}); len(ans) != 1 || !ans[0].ReReview {
+				t.Fatalf("listing 1 not under re-review after a submitted case: %+v", ans)
+			}
+			n += compare("new case submitted")
+			e.act(t, "provider1", number, review.ActWithdraw, review.Input{Reason: "not needed"})
+			if ans, _ := e.s.Listings(e.ctx, review.Actor{}, store.ListingQuery{ListingID: 1}); len(ans) != 1 || ans[0].ReReview {
+				t.Fatalf("listing 1 still under re-review after withdrawal: %+v", ans)
+			}
+			n += compare("new case withdrawn")
 			t.Logf("%d answers compared", n)
 		})
 	}

@@ -118,7 +118,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+		// Keep every reader open: opening one runs the pragmas and
+		// prepares statements afresh.
+		readers := max(4, runtime.NumCPU())
+		r.SetMaxOpenConns(readers)
+		r.SetMaxIdleConns(readers)
 		s.w, s.r, s.dialect = w, r, SQLite
 	}
 	if err := s.w.PingContext(ctx); err != nil {

@@ -1,0 +1,260 @@
+// Command eligibility load-tests the eligibility register: it builds a
+// synthetic register of -n public listings in a fresh SQLite database,
+// sequences their signed statements into the log (appends per second),
+// then, over HTTP with an API token, asks GET /api/v1/eligibility?listing=
+// about random listings as fast as -conns connections allow, beside a bare
+// net/http handler returning a constant body of the same size, through the
+// same client and connections, in the same run. It reports both rates and
+// their ratio, the latency percentiles at half the register's rate, the
+// process's peak RSS and the time of an inclusion proof at the log's size.
+//
+//	go run ./bench/eligibility -n 1000000 -dur 10s
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"shencha/internal/auth"
+	"shencha/internal/demo"
+	"shencha/internal/server"
+	"shencha/internal/store"
+	"shencha/internal/transparency"
+)
+
+func main() {
+	n := flag.Int("n", 1_000_000, "listings in the register")
+	dur := flag.Duration("dur", 10*time.Second, "length of each load phase")
+	conns := flag.Int("conns", 16, "client connections")
+	dir := flag.String("dir", "", "data directory (default: a temporary one, removed after)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load phases to this file")
+	flag.Parse()
+	ctx := context.Background()
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "eligibility-bench-")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(d)
+		*dir = d
+	}
+	s, err := store.Open(ctx, filepath.Join(*dir, "shencha.db"))
+	check(err)
+	defer s.Close()
+	check(s.Migrate(ctx))
+	keys, err := transparency.NewKeys("bench.example/log")
+	check(err)
+	s.SetKeys(keys)
+	f, err := demo.Seed(ctx, s, demo.DefaultPassword, auth.Cheap)
+	check(err)
+
+	t0 := time.Now()
+	check(s.SyntheticRegister(ctx, *n, f.Users["office"].ID))
+	fmt.Printf("register: %d listings with signed statements in %.1f s\n", *n, time.Since(t0).Seconds())
+	t0 = time.Now()
+	appended := 0
+	for {
+		k, err := s.Sequence(ctx, 0)
+		check(err)
+		if k == 0 {
+			break
+		}
+		appended += k
+	}
+	secs := time.Since(t0).Seconds()
+	fmt.Printf("log: %d appends in %.1f s = %.0f entries/s (SQLite, batches of %d)\n", appended, secs, float64(appended)/secs, store.SequenceBatch)
+	ids, err := s.SyntheticListingIDs(ctx)
+	check(err)
+	head, err := s.Checkpoint(ctx)
+	check(err)
+	proofTime(ctx, s, head.Size)
+
+	token, _, err := s.CreateToken(ctx, f.Actors["procurer"], "load test", []string{"read"}, time.Hour)
+	check(err)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ours := listen(server.New(server.Config{Store: s, Log: quiet, Rates: server.Rates{Anonymous: 20, Session: 50, Token: 1e9}}))
+	sample := get(&http.Client{}, ours+"/api/v1/eligibility?listing="+strconv.FormatInt(ids[0], 10), token)
+	body := bytes.Repeat([]byte("x"), len(sample))
+	bare := listen(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write(body)
+	}))
+	fmt.Printf("answer: %d bytes (envelope, inclusion proof and checkpoint included)\n", len(sample))
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}}
+	ourURL := func(r *rand.Rand) string {
+		return ours + "/api/v1/eligibility?listing=" + strconv.FormatInt(ids[r.IntN(len(ids))], 10)
+	}
+	bareURL := func(*rand.Rand) string { return bare + "/answer" }
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
+	var best [2]float64
+	for round := range 2 {
+		for i, u := range []func(*rand.Rand) string{bareURL, ourURL} {
+			rps, lat := closedLoop(client, u, token, *conns, *dur/2)
+			best[i] = max(best[i], rps)
+			fmt.Printf("round %d %-8s %8.0f req/s  p50 %v  p99 %v\n", round+1, []string{"bare", "register"}[i], rps, pct(lat, 50), pct(lat, 99))
+		}
+	}
+	fmt.Printf("register / bare: %.0f / %.0f req/s = %.0f%%\n", best[1], best[0], 100*best[1]/best[0])
+	lat := openLoop(client, ourURL, token, best[1]/2, *dur)
+	fmt.Printf("at half that rate (%.0f req/s, open loop): p50 %v  p99 %v  max %v\n", best[1]/2, pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	fmt.Printf("process: %s\n", rss())
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func listen(h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	go (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+	return "http://" + ln.Addr().String()
+}
+
+func get(c *http.Client, url, token string) []byte {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	check(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	check(err)
+	if resp.StatusCode != 200 {
+		log.Fatalf("%s: %s %s", url, resp.Status, b)
+	}
+	return b
+}
+
+// closedLoop keeps conns requests in flight for d and returns the rate
+// and the latencies.
+func closedLoop(c *http.Client, url func(*rand.Rand) string, token string, conns int, d time.Duration) (float64, []time.Duration) {
+	var mu sync.Mutex
+	var all []time.Duration
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := range conns {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 1))
+			var lat []time.Duration
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				do(c, url(r), token)
+				lat = append(lat, time.Since(t))
+				n.Add(1)
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		})
+	}
+	start := time.Now()
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds(), all
+}
+
+// openLoop sends requests at a fixed rate for d, whatever the answers'
+// pace, and returns their latencies measured from when each was due.
+func openLoop(c *http.Client, url func(*rand.Rand) string, token string, rate float64, d time.Duration) []time.Duration {
+	total := int(rate * d.Seconds())
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	var mu sync.Mutex
+	var all []time.Duration
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 256)
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := range total {
+		due := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(due))
+		u := url(r)
+		sem <- struct{}{}
+		wg.Go(func() {
+			do(c, u, token)
+			l := time.Since(due)
+			<-sem
+			mu.Lock()
+			all = append(all, l)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all
+}
+
+func do(c *http.Client, url, token string) {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		log.Fatalf("%s: %s", url, resp.Status)
+	}
+}
+
+func pct(l []time.Duration, p int) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	s := slices.Clone(l)
+	slices.Sort(s)
+	i := min(len(s)-1, len(s)*p/100)
+	return s[i].Round(10 * time.Microsecond)
+}
+
+// proofTime times inclusion proofs of random entries at the log's size.
+func proofTime(ctx context.Context, s *store.Store, size int64) {
+	const k = 10_000
+	r := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Now()
+	for range k {
+		if _, err := s.InclusionProof(ctx, r.Int64N(size), size); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Printf("inclusion proof at %d entries: %v each (mean of %d)\n", size, (time.Since(t0) / k).Round(100*time.Nanosecond), k)
+}
+
+// rss reads the process's resident and peak resident memory.
+func rss() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "RSS unknown: " + err.Error()
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS") || strings.HasPrefix(l, "VmHWM") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	return strings.Join(out, ", ") + " (server and load generator in one process)"
+}
