@@ -168,3 +168,51 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestFeeds: the JSON and Atom feeds list public results only; the
+// parties-scoped failure appears in neither.
+func TestFeeds(t *testing.T) {
+	e := newEnv(t, storetest.Backends()[0])
+	if err := demo.SeedCases(context.Background(), e.s, e.f); err != nil {
+		t.Fatal(err)
+	}
+	e.s.Sequence(context.Background(), 0)
+	var feed struct {
+		Items []struct {
+			ListingID int64  `json:"listing_id"`
+			Case      string `json:"case"`
+			Status    string `json:"status"`
+			LogIndex  int64  `json:"log_index"`
+		} `json:"items"`
+		Next string `json:"next"`
+	}
+	code, body := e.send("", "GET", "/api/v1/register/feed?limit=1", nil, "")
+	if code != 200 || json.Unmarshal(body, &feed) != nil || len(feed.Items) != 1 || feed.Next == "" {
+		t.Fatalf("feed page 1: %d %s", code, body)
+	}
+	var all []string
+	for path := "/api/v1/register/feed?limit=1"; path != ""; {
+		feed.Next = ""
+		feed.Items = nil
+		code, body := e.send("", "GET", path, nil, "")
+		if code != 200 || json.Unmarshal(body, &feed) != nil {
+			t.Fatalf("%s: %d %s", path, code, body)
+		}
+		for _, it := range feed.Items {
+			if it.LogIndex < 0 {
+				t.Fatalf("feed item without log entry: %+v", it)
+			}
+			all = append(all, it.Case)
+		}
+		path = feed.Next
+	}
+	if strings.Join(all, ",") != "CSR-2026-0001,CSR-2026-0006" {
+		t.Fatalf("feed lists %v", all)
+	}
+	code, body = e.send("", "GET", "/api/v1/register/feed.atom", nil, "")
+	atom := string(body)
+	if code != 200 || !strings.Contains(atom, `<feed xmlns="http://www.w3.org/2005/Atom">`) || !strings.Contains(atom, "CSR-2026-0006") ||
+		strings.Contains(atom, "CSR-2026-0007") || strings.Contains(atom, "Lanyun Object Storage") {
+		t.Fatalf("atom: %d %s", code, atom)
+	}
+}

@@ -12,6 +12,7 @@ import (
 // registerLog adds the public transparency log and the eligibility
 // register.
 func (s *Server) registerLog() {
+	s.registerFeeds()
 	s.handle("GET", "/log/checkpoint", "the newest signed checkpoint (C2SP signed note, text/plain)", true, s.logCheckpoint)
 	s.handle("GET", "/log/entries/{index}", "one log entry: kind and bytes (a public verdict's envelope, a commitment, an audit anchor)", true, s.logEntry)
 	s.handle("GET", "/log/proof/inclusion", "inclusion proof of entry index in the tree of size (?index=N&size=M)", true, s.logInclusion)

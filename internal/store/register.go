@@ -323,3 +323,44 @@ func (g *register) isLoaded() bool {
 	defer g.mu.RUnlock()
 	return g.loaded
 }
+
+// FeedItem is one public listing event, for the register's feeds.
+type FeedItem struct {
+	EventID   int64                `json:"event_id"`
+	ListingID int64                `json:"listing_id"`
+	Case      string               `json:"case"`
+	Product   string               `json:"product"`
+	Provider  string               `json:"provider"`
+	Version   string               `json:"version"`
+	PURL      string               `json:"purl,omitempty"`
+	CPE       string               `json:"cpe,omitempty"`
+	Status    review.ListingStatus `json:"status"`
+	Action    string               `json:"action"`
+	Reason    string               `json:"reason,omitempty"`
+	At        time.Time            `json:"at"`
+	// LogIndex is the statement's entry in the transparency log (-1
+	// while it waits for the sequencer).
+	LogIndex int64 `json:"log_index"`
+}
+
+// PublicFeed lists events of public listings: oldest first after the event
+// id after, or (newest) the latest limit events.
+func (s *Store) PublicFeed(ctx context.Context, after int64, limit int, newest bool) ([]FeedItem, error) {
+	limit = min(max(limit, 1), 500)
+	order, cond := "e.id", "e.id > $1"
+	if newest {
+		order, cond = "e.id DESC", "$1 = $1"
+	}
+	return queryAll(ctx, s.r, "feed", `SELECT e.id, l.id, c.number, p.name, o.name, v.version, v.purl, v.cpe, e.status, e.action, e.reason, e.at,
+		COALESCE((SELECT g.idx FROM log_entries g WHERE g.listing_event_id = e.id), -1)
+		FROM listing_events e JOIN listings l ON l.id = e.listing_id JOIN cases c ON c.id = l.case_id
+		JOIN product_versions v ON v.id = l.version_id JOIN products p ON p.id = v.product_id JOIN orgs o ON o.id = p.provider_org_id
+		WHERE l.scope = 'public' AND `+cond+` ORDER BY `+order+` LIMIT $2`,
+		func(r *sql.Rows) (FeedItem, error) {
+			var f FeedItem
+			var at string
+			err := r.Scan(&f.EventID, &f.ListingID, &f.Case, &f.Product, &f.Provider, &f.Version, &f.PURL, &f.CPE, &f.Status, &f.Action, &f.Reason, &at, &f.LogIndex)
+			f.At = parseTS(at)
+			return f, err
+		}, after, limit)
+}
