@@ -51,22 +51,34 @@ func (s *Store) SyntheticRegister(ctx context.Context, n int, by int64) error {
 				digest        string
 			}
 			rows := make([]row, count)
+			insVersion, err := tx.PrepareContext(ctx, `INSERT INTO product_versions (product_id, version, purl, artifact_sha256, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`)
+			if err != nil {
+				return wrap("synthetic", err)
+			}
+			defer insVersion.Close()
+			insListing, err := tx.PrepareContext(ctx, `INSERT INTO listings (version_id, case_id, scope, valid_until, created_at) VALUES ($1, $2, 'public', $3, $4) RETURNING id`)
+			if err != nil {
+				return wrap("synthetic", err)
+			}
+			defer insListing.Close()
+			insEvent, err := tx.PrepareContext(ctx, `INSERT INTO listing_events (listing_id, status, action, reason, at) VALUES ($1, 'passed', 'publish', '', $2) RETURNING id`)
+			if err != nil {
+				return wrap("synthetic", err)
+			}
+			defer insEvent.Close()
 			for k := range rows {
 				r := &rows[k]
 				r.version = fmt.Sprintf("1.0.%d", k)
 				r.purl = fmt.Sprintf("pkg:generic/synthetic/p%d-%d@%s", org, p, r.version)
 				sum := sha256.Sum256([]byte(r.purl))
 				r.digest = hex.EncodeToString(sum[:])
-				if err := tx.QueryRowContext(ctx, `INSERT INTO product_versions (product_id, version, purl, artifact_sha256, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-					pid, r.version, r.purl, r.digest, stamp).Scan(&r.vid); err != nil {
+				if err := insVersion.QueryRowContext(ctx, pid, r.version, r.purl, r.digest, stamp).Scan(&r.vid); err != nil {
 					return wrap("synthetic", err)
 				}
-				if err := tx.QueryRowContext(ctx, `INSERT INTO listings (version_id, case_id, scope, valid_until, created_at) VALUES ($1, $2, 'public', $3, $4) RETURNING id`,
-					r.vid, cid, until, stamp).Scan(&r.lid); err != nil {
+				if err := insListing.QueryRowContext(ctx, r.vid, cid, until, stamp).Scan(&r.lid); err != nil {
 					return wrap("synthetic", err)
 				}
-				if err := tx.QueryRowContext(ctx, `INSERT INTO listing_events (listing_id, status, action, reason, at) VALUES ($1, 'passed', 'publish', '', $2) RETURNING id`,
-					r.lid, stamp).Scan(&r.eid); err != nil {
+				if err := insEvent.QueryRowContext(ctx, r.lid, stamp).Scan(&r.eid); err != nil {
 					return wrap("synthetic", err)
 				}
 			}
