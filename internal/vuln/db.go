@@ -17,6 +17,7 @@ import (
 type DB struct {
 	recs  []Record // sorted by id, one per id
 	sev   []Severity
+	solo  [][]string // per record: its aliases without its id, sorted, or nil
 	byID  map[string]int
 	index map[string][]entry // by indexKey
 	// goFolded maps the lower case of each Go module path in index to
@@ -77,12 +78,13 @@ func NewDB(records []Record) *DB {
 		recs = append(recs, r)
 	}
 	slices.SortFunc(recs, func(a, b Record) int { return strings.Compare(a.ID, b.ID) })
-	db := &DB{recs: recs, sev: make([]Severity, len(recs)), byID: make(map[string]int, len(recs)), index: map[string][]entry{}, goFolded: map[string][]string{}}
+	db := &DB{recs: recs, sev: make([]Severity, len(recs)), solo: make([][]string, len(recs)), byID: make(map[string]int, len(recs)), index: map[string][]entry{}, goFolded: map[string][]string{}}
 	h := sha256.New()
 	var n [binary.MaxVarintLen64]byte
 	for i, r := range recs {
 		db.byID[r.ID] = i
 		db.sev[i] = SeverityOf(r)
+		db.solo[i] = soloAliases(r)
 		sum := sha256.Sum256(r.Raw)
 		h.Write(n[:binary.PutUvarint(n[:], uint64(len(r.ID)))])
 		h.Write([]byte(r.ID))
@@ -330,4 +332,15 @@ func pep503(name string) string {
 		b.WriteByte('-')
 	}
 	return b.String()
+}
+
+// soloAliases are a record's aliases as a one-record group reports them.
+func soloAliases(r Record) []string {
+	ids := slices.DeleteFunc(slices.Clone(r.Aliases), func(id string) bool { return id == r.ID })
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids
 }

@@ -23,7 +23,8 @@ type Match struct {
 	Package Package `json:"package"`
 	// ID is the advisory's id in this database.
 	ID string `json:"id"`
-	// Aliases are the group's other ids and aliases, sorted.
+	// Aliases are the group's other ids and aliases, sorted. The slice may
+	// be shared with the database: do not modify it.
 	Aliases  []string `json:"aliases,omitempty"`
 	Summary  string   `json:"summary,omitempty"`
 	Severity Severity `json:"severity"`
@@ -316,6 +317,10 @@ func (db *DB) groupMatch(p Package, base string, group []int) Match {
 		}
 	}
 	m := Match{Package: p, ID: db.recs[best].ID, Summary: db.recs[best].Summary, Severity: db.sev[best]}
+	if len(group) == 1 { // most groups: the record's own aliases, sorted once by NewDB
+		m.Aliases = db.solo[best]
+		return m
+	}
 	var ids []string
 	for _, r := range group {
 		rec := &db.recs[r]
