@@ -1,12 +1,17 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"hash/maphash"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"shencha/internal/calendar"
 	"shencha/internal/review"
@@ -20,42 +25,60 @@ import (
 // second, for changes made by other replicas). An answer then costs one
 // query, for the signed statement, whose bytes stay in the database.
 
+// The register is kept compact and free of pointers the garbage collector
+// would have to follow: versions, listings and events live in slices of
+// plain structs linked by index, their strings in one append-only arena,
+// and the indexes map 64-bit hashes to the first of a chain of versions.
+// A million listings take about 150 bytes each.
+
+// str is a string in the arena.
+type str struct{ off, n uint32 }
+
 // regVersion is a listed product version.
 type regVersion struct {
-	id, productID                    int64
-	product, provider, version, purl string
-	cpe, digest                      string
-	listings                         []regListing // oldest first, by value: one pointer less to chase
+	id, productID                                  int64
+	product, provider, version, purl, cpe, digest  str
+	last                                           int32 // its newest listing
+	nextPURL, nextCPE, nextDigest, nextProdVersion int32 // hash chains, -1 ends
 }
 
-// regListing is one listing with its events. The fields a lookup reads
-// come first, so they share a cache line.
+// regListing is one listing; its events are a chain from first to last.
 type regListing struct {
-	created     int64 // Unix nanoseconds
-	scope       review.Scope
-	events      []review.ListingEvent
-	eventIDs    []int64
-	id, caseID  int64
-	number      string
-	sector      string
-	validUntil  string
-	conditional bool // has conditions, read from the database
+	id, caseID, created        int64 // created: Unix nanoseconds
+	number, sector, validUntil str
+	version, prev              int32 // its version; the version's previous listing (-1)
+	first, last                int32 // its events
+	scope                      uint8 // index in scopes
+	conditional                bool  // has conditions, read from the database
 }
 
-type prodVer struct {
-	product int64
-	version string
+// regEvent is one listing event.
+type regEvent struct {
+	id, at         int64 // at: Unix nanoseconds
+	reason         str
+	next           int32 // the listing's next event, -1 ends
+	status, action uint8 // indexes in the register's words
 }
+
+var scopes = []review.Scope{review.ScopePublic, review.ScopeSector, review.ScopeParties}
 
 // register is the in-memory index.
 type register struct {
 	mu        sync.RWMutex
-	versions  map[int64]*regVersion
-	listings  map[int64]*regVersion // listing id → its version
-	byPURL    map[string][]*regVersion
-	byCPE     map[string][]*regVersion
-	byDigest  map[string][]*regVersion
-	byProdVer map[prodVer]*regVersion
+	arena     []byte
+	interned  map[string]str // names shared by many versions (products, providers, cases)
+	words     []string       // statuses and actions
+	wordIdx   map[string]uint8
+	versions  []regVersion
+	listings  []regListing
+	events    []regEvent
+	versionAt map[int64]int32 // version id → index
+	listingAt map[int64]int32 // listing id → index
+	byPURL    map[uint64]int32
+	byCPE     map[uint64]int32
+	byDigest  map[uint64]int32
+	byProdVer map[uint64]int32
+	seed      maphash.Seed
 	// open maps a version to the newest open case about it.
 	open      map[int64]string
 	lastEvent int64
@@ -63,8 +86,71 @@ type register struct {
 }
 
 func newRegister() *register {
-	return &register{versions: map[int64]*regVersion{}, listings: map[int64]*regVersion{}, byPURL: map[string][]*regVersion{},
-		byCPE: map[string][]*regVersion{}, byDigest: map[string][]*regVersion{}, byProdVer: map[prodVer]*regVersion{}}
+	return &register{interned: map[string]str{}, wordIdx: map[string]uint8{}, versionAt: map[int64]int32{}, listingAt: map[int64]int32{},
+		byPURL: map[uint64]int32{}, byCPE: map[uint64]int32{}, byDigest: map[uint64]int32{}, byProdVer: map[uint64]int32{}, seed: maphash.MakeSeed()}
+}
+
+// put adds a string to the arena.
+func (g *register) put(s string) str {
+	if s == "" {
+		return str{}
+	}
+	r := str{off: uint32(len(g.arena)), n: uint32(len(s))}
+	g.arena = append(g.arena, s...)
+	return r
+}
+
+// intern adds a string that many records share once.
+func (g *register) intern(s string) str {
+	if r, ok := g.interned[s]; ok {
+		return r
+	}
+	r := g.put(s)
+	g.interned[s] = r
+	return r
+}
+
+// get reads an arena string without copying it: the arena only grows, and
+// bytes once written never change, so the string stays valid (and keeps
+// the array it points into alive) even after the arena is reallocated.
+func (g *register) get(r str) string {
+	if r.n == 0 {
+		return ""
+	}
+	return unsafe.String(&g.arena[r.off], int(r.n))
+}
+
+// eq compares an arena string without copying it.
+func (g *register) eq(r str, s string) bool {
+	return int(r.n) == len(s) && string(g.arena[r.off:r.off+r.n]) == s
+}
+
+func (g *register) word(w string) uint8 {
+	if i, ok := g.wordIdx[w]; ok {
+		return i
+	}
+	if len(g.words) == 255 {
+		panic("register: more than 255 statuses and actions")
+	}
+	g.words = append(g.words, w)
+	g.wordIdx[w] = uint8(len(g.words) - 1)
+	return uint8(len(g.words) - 1)
+}
+
+func (g *register) hash(s string) uint64 { return maphash.String(g.seed, s) }
+
+func (g *register) prodVerHash(product int64, version string) uint64 {
+	return g.hash(strconv.FormatInt(product, 10) + "\x00" + version)
+}
+
+// chain links version i at the head of the hash chain for h.
+func chain(m map[uint64]int32, h uint64, i int32, next *int32) {
+	if head, ok := m[h]; ok {
+		*next = head
+	} else {
+		*next = -1
+	}
+	m[h] = i
 }
 
 // CatchUpRegister loads listing events the in-memory register has not
@@ -108,48 +194,55 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 	}
 	for rows.Next() {
 		var (
-			ev                               review.ListingEvent
-			eid, lid, caseID, vid, pid       int64
-			at, scope, until, created        string
-			number, sector                   string
-			nconds                           int
-			version, purl, cpe, digest, prod string
-			provider                         string
+			eid, lid, caseID, vid, pid                 int64
+			status, action, reason                     string
+			at, scope, until, created, number, sector  string
+			nconds                                     int
+			version, purl, cpe, digest, prod, provider string
 		)
-		if err := rows.Scan(&eid, &ev.Status, &at, &ev.Action, &ev.Reason, &lid, &caseID, &scope, &until, &created, &number, &sector, &nconds,
+		if err := rows.Scan(&eid, &status, &at, &action, &reason, &lid, &caseID, &scope, &until, &created, &number, &sector, &nconds,
 			&vid, &pid, &version, &purl, &cpe, &digest, &prod, &provider); err != nil {
 			return wrap("register", err)
 		}
-		ev.At = parseTS(at)
-		v := g.versions[vid]
-		if v == nil {
-			v = &regVersion{id: vid, productID: pid, product: prod, provider: provider, version: version, purl: purl, cpe: cpe, digest: digest}
-			g.versions[vid] = v
+		vi, ok := g.versionAt[vid]
+		if !ok {
+			vi = int32(len(g.versions))
+			g.versions = append(g.versions, regVersion{id: vid, productID: pid, product: g.intern(prod), provider: g.intern(provider),
+				version: g.put(version), purl: g.put(purl), cpe: g.put(cpe), digest: g.put(digest), last: -1})
+			g.versionAt[vid] = vi
+			v := &g.versions[vi]
+			v.nextPURL, v.nextCPE, v.nextDigest = -1, -1, -1
 			if purl != "" {
-				g.byPURL[purl] = append(g.byPURL[purl], v)
+				chain(g.byPURL, g.hash(purl), vi, &v.nextPURL)
 			}
 			if cpe != "" {
-				g.byCPE[cpe] = append(g.byCPE[cpe], v)
+				chain(g.byCPE, g.hash(cpe), vi, &v.nextCPE)
 			}
 			if digest != "" {
-				g.byDigest[digest] = append(g.byDigest[digest], v)
+				chain(g.byDigest, g.hash(digest), vi, &v.nextDigest)
 			}
-			g.byProdVer[prodVer{pid, version}] = v
+			chain(g.byProdVer, g.prodVerHash(pid, version), vi, &v.nextProdVersion)
 		}
-		var l *regListing
-		for i := len(v.listings) - 1; i >= 0 && l == nil; i-- {
-			if v.listings[i].id == lid {
-				l = &v.listings[i]
-			}
+		li, ok := g.listingAt[lid]
+		if !ok {
+			sc := uint8(slices.Index(scopes, review.Scope(scope)))
+			li = int32(len(g.listings))
+			g.listings = append(g.listings, regListing{id: lid, caseID: caseID, created: parseTS(created).UnixNano(), number: g.intern(number),
+				sector: g.intern(sector), validUntil: g.intern(until), version: vi, prev: g.versions[vi].last, first: -1, last: -1,
+				scope: sc, conditional: nconds > 0})
+			g.listingAt[lid] = li
+			g.versions[vi].last = li
 		}
-		if l == nil {
-			v.listings = append(v.listings, regListing{id: lid, caseID: caseID, number: number, sector: sector, scope: review.Scope(scope), validUntil: until,
-				created: parseTS(created).UnixNano(), conditional: nconds > 0})
-			l = &v.listings[len(v.listings)-1]
-			g.listings[lid] = v
+		ei := int32(len(g.events))
+		g.events = append(g.events, regEvent{id: eid, at: parseTS(at).UnixNano(), reason: g.put(reason), next: -1,
+			status: g.word(status), action: g.word(action)})
+		l := &g.listings[li]
+		if l.last >= 0 {
+			g.events[l.last].next = ei
+		} else {
+			l.first = ei
 		}
-		l.events = append(l.events, ev)
-		l.eventIDs = append(l.eventIDs, eid)
+		l.last = ei
 		g.lastEvent = eid
 	}
 	g.loaded = true
@@ -160,8 +253,7 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 // past, one product version (a purl with its version, a CPE, a digest,
 // product and version, a listing), versions that have listings, and
 // results the caller may see in full (public) or not at all (an anonymous
-// caller). ok is false when the
-// database path must answer.
+// caller). ok is false when the database path must answer.
 func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQuery, now time.Time) ([]ListingAnswer, bool, error) {
 	picks, ok := s.reg.lookup(a, q, now)
 	if !ok {
@@ -170,40 +262,34 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 	asOf := calendar.DateOf(now).String()
 	out := make([]ListingAnswer, 0, len(picks))
 	for _, p := range picks {
-		ans := ListingAnswer{ProductID: p.v.productID, Product: p.v.product, Provider: p.v.provider, VersionID: p.v.id, Version: p.v.version,
-			PURL: p.v.purl, CPE: p.v.cpe, AsOf: asOf}
-		if p.l.scope != review.ScopePublic {
-			ans.Status = review.ListingNotDisclosed
+		ans := p.answer
+		ans.AsOf = asOf
+		if p.scope != review.ScopePublic {
 			out = append(out, ans)
 			continue
 		}
-		ans.Status, ans.ListingID, ans.Case, ans.Scope, ans.ValidUntil = p.st, p.l.id, p.l.number, p.l.scope, p.l.validUntil
-		ans.Preferred, ans.MustNotProcure = p.st.Preferred(), p.st.MustNotProcure()
-		ans.History = p.hist
 		var err error
 		ans.Conditions = []review.Condition{}
-		if p.l.conditional {
-			if ans.Conditions, err = s.conditions(ctx, p.l.caseID); err != nil {
+		if p.conditional {
+			if ans.Conditions, err = s.conditions(ctx, p.caseID); err != nil {
 				return nil, false, err
 			}
 		}
 		if ans.Attestation, err = s.quickAttestation(ctx, p.eventID); err != nil {
 			return nil, false, err
 		}
-		ans.ReReview = p.open
 		out = append(out, ans)
 	}
 	return out, true, nil
 }
 
-// regPick is a version and the listing (and event) in force for a query.
+// regPick is what the register holds about one answer.
 type regPick struct {
-	v       *regVersion
-	l       *regListing
-	eventID int64
-	st      review.ListingStatus
-	hist    []review.ListingEvent
-	open    bool // the version has an open case
+	answer      ListingAnswer
+	scope       review.Scope
+	caseID      int64
+	eventID     int64
+	conditional bool
 }
 
 // lookup is the in-memory part of registerAnswer; ok is false when the
@@ -214,53 +300,90 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 	if !g.loaded || q.AsOf != "" && q.AsOf != calendar.DateOf(now).String() {
 		return nil, false
 	}
-	var one [1]*regVersion
-	var vs []*regVersion
+	// The candidate versions: a chain of versions whose key hashes the
+	// same, each checked against the key itself.
+	var vs [4]int32
+	found := vs[:0]
+	walk := func(m map[uint64]int32, key string, next func(*regVersion) int32, field func(*regVersion) str) {
+		i, ok := m[g.hash(key)]
+		for ok && i >= 0 {
+			v := &g.versions[i]
+			if g.eq(field(v), key) {
+				found = append(found, i)
+			}
+			i = next(v)
+		}
+	}
 	switch {
 	case q.ListingID != 0:
-		if v := g.listings[q.ListingID]; v != nil {
-			one[0] = v
-			vs = one[:]
+		if li, ok := g.listingAt[q.ListingID]; ok {
+			found = append(found, g.listings[li].version)
 		}
 	case q.PURL != "" && strings.Contains(q.PURL, "@"):
 		// A purl without a version asks about every version, listed
 		// or not: the database answers.
-		vs = g.byPURL[q.PURL]
+		walk(g.byPURL, q.PURL, func(v *regVersion) int32 { return v.nextPURL }, func(v *regVersion) str { return v.purl })
 	case q.CPE != "":
-		vs = g.byCPE[q.CPE]
+		walk(g.byCPE, q.CPE, func(v *regVersion) int32 { return v.nextCPE }, func(v *regVersion) str { return v.cpe })
 	case q.Digest != "":
-		vs = g.byDigest[strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:"))]
+		walk(g.byDigest, strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:")), func(v *regVersion) int32 { return v.nextDigest }, func(v *regVersion) str { return v.digest })
 	case q.ProductID != 0 && q.Version != "":
-		if v := g.byProdVer[prodVer{q.ProductID, q.Version}]; v != nil {
-			one[0] = v
-			vs = one[:]
+		i, ok := g.byProdVer[g.prodVerHash(q.ProductID, q.Version)]
+		for ok && i >= 0 {
+			v := &g.versions[i]
+			if v.productID == q.ProductID && g.eq(v.version, q.Version) {
+				found = append(found, i)
+			}
+			i = v.nextProdVersion
 		}
 	}
-	if len(vs) == 0 {
+	if len(found) == 0 {
 		return nil, false // not listed: the database knows whether under review
 	}
+	// In version id order, as the database path answers.
+	slices.SortFunc(found, func(x, y int32) int { return cmp.Compare(g.versions[x].id, g.versions[y].id) })
 	nowNano := now.UnixNano()
-	picks := make([]regPick, 0, len(vs))
-	for _, v := range vs {
-		var l *regListing
-		for i := len(v.listings) - 1; i >= 0; i-- {
-			if v.listings[i].created <= nowNano {
-				l = &v.listings[i]
-				break
-			}
+	picks := make([]regPick, 0, len(found))
+	for _, vi := range found {
+		v := &g.versions[vi]
+		li := v.last
+		for li >= 0 && g.listings[li].created > nowNano {
+			li = g.listings[li].prev
 		}
-		if l == nil || l.scope != review.ScopePublic && !a.Anonymous() {
+		if li < 0 {
 			return nil, false
 		}
-		_, open := g.open[v.id]
-		p := regPick{v: v, l: l, open: open}
-		for i, e := range l.events {
-			if e.At.After(now) {
-				break
-			}
-			p.st, p.eventID, p.hist = e.Status, l.eventIDs[i], l.events[:i+1]
+		l := &g.listings[li]
+		sc := scopes[l.scope]
+		if sc != review.ScopePublic && !a.Anonymous() {
+			return nil, false
 		}
-		picks = append(picks, p)
+		picks = append(picks, regPick{scope: sc, caseID: l.caseID, conditional: l.conditional})
+		p := &picks[len(picks)-1]
+		ans := &p.answer
+		ans.ProductID, ans.Product, ans.Provider, ans.VersionID = v.productID, g.get(v.product), g.get(v.provider), v.id
+		ans.Version, ans.PURL, ans.CPE = g.get(v.version), g.get(v.purl), g.get(v.cpe)
+		if sc != review.ScopePublic {
+			ans.Status = review.ListingNotDisclosed
+			continue
+		}
+		n := 0
+		for ei := l.first; ei >= 0 && g.events[ei].at <= nowNano; ei = g.events[ei].next {
+			n++
+		}
+		ans.History = make([]review.ListingEvent, 0, n)
+		for ei := l.first; ei >= 0 && g.events[ei].at <= nowNano; ei = g.events[ei].next {
+			e := &g.events[ei]
+			ans.History = append(ans.History, review.ListingEvent{Status: review.ListingStatus(g.words[e.status]), At: time.Unix(0, e.at).UTC(),
+				Action: g.words[e.action], Reason: g.get(e.reason)})
+			p.eventID = e.id
+		}
+		if n > 0 {
+			ans.Status = ans.History[n-1].Status
+		}
+		ans.ListingID, ans.Case, ans.Scope, ans.ValidUntil = l.id, g.get(l.number), sc, g.get(l.validUntil)
+		ans.Preferred, ans.MustNotProcure = ans.Status.Preferred(), ans.Status.MustNotProcure()
+		_, ans.ReReview = g.open[v.id]
 	}
 	return picks, true
 }
