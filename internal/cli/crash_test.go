@@ -186,12 +186,15 @@ func TestCrashSafety(t *testing.T) {
 				missing++
 			}
 		}
-		resp, err := http.Get(c.url + "/log/checkpoint")
+		resp, err := authGet(c.url+"/log/checkpoint", token)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("checkpoint: %s %s", resp.Status, b)
+		}
 		if head, err = transparency.OpenCheckpoint(b, trust.LogKeys); err != nil {
 			t.Fatal(err)
 		}

@@ -271,13 +271,14 @@ func (s *Store) checkpoint(ctx context.Context, tx *sql.Tx, n int64) (LogHead, e
 // syncTree loads stored hashes that another sequencer (a replica, or this
 // process before a restart) wrote and the memory tree lacks.
 func (s *Store) syncTree(ctx context.Context, q queryer) error {
-	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx >= $1 ORDER BY idx`, s.tree.StoredCount())
+	start := s.tree.StoredCount()
+	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx >= $1 ORDER BY idx`, start)
 	if err != nil {
 		return wrap("log", err)
 	}
 	defer rows.Close()
 	var hs []tlog.Hash
-	next := s.tree.StoredCount()
+	next := start
 	for rows.Next() {
 		var idx int64
 		var b []byte
@@ -298,7 +299,7 @@ func (s *Store) syncTree(ctx context.Context, q queryer) error {
 	if len(hs) == 0 {
 		return nil
 	}
-	if err := s.tree.Load(hs); err != nil {
+	if err := s.tree.Load(start, hs); err != nil {
 		return review.Internal(err)
 	}
 	return nil

@@ -50,19 +50,28 @@ func (k *Keys) LogKeys() []string { return append([]string{k.LogVerifierKey}, k.
 
 // NewKeys makes fresh keys in memory for a log named origin.
 func NewKeys(origin string) (*Keys, error) {
-	_, vpriv, err := ed25519.GenerateKey(rand.Reader)
+	vpriv, skey, err := newKeyMaterial(origin)
 	if err != nil {
 		return nil, err
-	}
-	skey, vkey, err := note.GenerateKey(rand.Reader, origin)
-	if err != nil {
-		return nil, fmt.Errorf("log key: %w", err)
 	}
 	signer, err := note.NewSigner(skey)
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{Verdict: vpriv, Log: signer, LogVerifierKey: vkey}, nil
+	return &Keys{Verdict: vpriv, Log: signer, LogVerifierKey: verifierKey(skey)}, nil
+}
+
+// newKeyMaterial makes a verdict key and a log signer key.
+func newKeyMaterial(origin string) (ed25519.PrivateKey, string, error) {
+	_, vpriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, "", err
+	}
+	skey, _, err := note.GenerateKey(rand.Reader, origin)
+	if err != nil {
+		return nil, "", fmt.Errorf("log key: %w", err)
+	}
+	return vpriv, skey, nil
 }
 
 // Generate writes new keys into dir (mode 0600), refusing to replace
@@ -85,13 +94,9 @@ func Generate(dir, origin string, rotate bool) (*Keys, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	_, vpriv, err := ed25519.GenerateKey(rand.Reader)
+	vpriv, skey, err := newKeyMaterial(origin)
 	if err != nil {
 		return nil, err
-	}
-	skey, _, err := note.GenerateKey(rand.Reader, origin)
-	if err != nil {
-		return nil, fmt.Errorf("log key: %w", err)
 	}
 	for _, name := range []string{VerdictKeyFile, LogKeyFile} {
 		os.Remove(filepath.Join(dir, name)) // retired above, or absent

@@ -16,6 +16,7 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 func TestPAE(t *testing.T) {
@@ -145,11 +146,22 @@ func TestTreeAgainstMerkle(t *testing.T) {
 	// Reloading the stored hashes gives the same tree.
 	var copyTree Tree
 	stored := tree.hashes
-	if err := copyTree.Load(stored[:len(stored)-1]); err == nil {
+	if err := copyTree.Load(0, stored[:len(stored)-1]); err == nil {
 		t.Fatal("stored hashes ending inside an entry were loaded")
 	}
-	if err := copyTree.Load(stored); err != nil || copyTree.Size() != 300 {
+	if err := copyTree.Load(1, stored[1:]); err == nil {
+		t.Fatal("stored hashes after a gap were loaded")
+	}
+	// In two parts, the second overlapping the first, as two readers
+	// catching up at once would.
+	if err := copyTree.Load(0, stored[:tlogStoredHashCount(100)]); err != nil || copyTree.Size() != 100 {
+		t.Fatalf("load first part: %v %d", err, copyTree.Size())
+	}
+	if err := copyTree.Load(0, stored); err != nil || copyTree.Size() != 300 {
 		t.Fatalf("load: %v %d", err, copyTree.Size())
+	}
+	if err := copyTree.Load(0, stored); err != nil || copyTree.Size() != 300 {
+		t.Fatalf("load again: %v %d", err, copyTree.Size())
 	}
 	a, _ := tree.Root(300)
 	b, _ := copyTree.Root(300)
@@ -306,3 +318,5 @@ func TestParseEnvelope(t *testing.T) {
 		}
 	}
 }
+
+func tlogStoredHashCount(n int64) int64 { return tlog.StoredHashCount(n) }

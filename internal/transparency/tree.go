@@ -49,13 +49,23 @@ func (t *Tree) Append(entries ...[]byte) ([]tlog.Hash, error) {
 	return t.hashes[start:len(t.hashes):len(t.hashes)], nil
 }
 
-// Load adds stored hashes read back from storage, starting at index
-// StoredCount(), and sets the size they complete. It refuses hashes that
-// do not end on an entry boundary.
-func (t *Tree) Load(stored []tlog.Hash) error {
+// Load adds stored hashes read back from storage, starting at stored
+// hash index start, and sets the size they complete. Hashes the tree
+// already holds are skipped, so concurrent loads of the same rows are
+// harmless; hashes that do not end on an entry boundary are refused.
+func (t *Tree) Load(start int64, stored []tlog.Hash) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	all := int64(len(t.hashes) + len(stored))
+	have := int64(len(t.hashes))
+	if start > have {
+		return fmt.Errorf("transparency: stored hashes from %d leave a gap after %d", start, have)
+	}
+	if skip := have - start; skip >= int64(len(stored)) {
+		return nil
+	} else {
+		stored = stored[skip:]
+	}
+	all := have + int64(len(stored))
 	// The size n whose StoredHashCount is all; entries add at least one
 	// stored hash each, so a scan from the current size is short.
 	n := t.size

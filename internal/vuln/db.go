@@ -18,6 +18,7 @@ type DB struct {
 	recs  []Record // sorted by id, one per id
 	sev   []Severity
 	solo  [][]string // per record: its aliases without its id, sorted, or nil
+	comp  []int32    // per record: its component of the alias graph (records sharing ids or aliases)
 	byID  map[string]int
 	index map[string][]entry // by indexKey
 	// goFolded maps the lower case of each Go module path in index to
@@ -114,7 +115,39 @@ func NewDB(records []Record) *DB {
 		}
 	}
 	db.digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	db.comp = components(recs)
 	return db
+}
+
+// components labels each record with its component of the graph in which
+// records sharing an id or alias are joined.
+func components(recs []Record) []int32 {
+	parent := make([]int32, len(recs))
+	for i := range parent {
+		parent[i] = int32(i)
+	}
+	find := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := make(map[string]int32, 3*len(recs))
+	for i := range recs {
+		for _, id := range append([]string{recs[i].ID}, recs[i].Aliases...) {
+			if j, ok := owner[id]; ok {
+				parent[find(int32(i))] = find(j)
+			} else {
+				owner[id] = int32(i)
+			}
+		}
+	}
+	comp := make([]int32, len(recs))
+	for i := range comp {
+		comp[i] = find(int32(i))
+	}
+	return comp
 }
 
 // Digest identifies the advisory set: "sha256:" and the hex SHA-256 of, for

@@ -128,7 +128,7 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 	// the entries of one record next to each other).
 	type outcome struct {
 		rec                    int
-		entries                []*entry
+		from, to               int // its entries are entries[from:to], those whose suffix matches
 		affected, undetermined bool
 		notes                  []string
 	}
@@ -139,7 +139,7 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 			continue
 		}
 		if len(outs) == 0 || outs[len(outs)-1].rec != e.rec {
-			outs = append(outs, outcome{rec: e.rec})
+			outs = append(outs, outcome{rec: e.rec, from: i})
 		}
 		o := &outs[len(outs)-1]
 		affected, evaluated, notes := e.evaluate(raw, v, verr)
@@ -149,7 +149,7 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		if caseNote != "" {
 			notes = append(notes, caseNote)
 		}
-		o.entries = append(o.entries, e)
+		o.to = i + 1
 		o.notes = append(o.notes, notes...)
 		o.affected = o.affected || affected
 		o.undetermined = o.undetermined || !evaluated
@@ -173,11 +173,18 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		m := db.groupMatch(p, base, group)
 		var all []*entry
 		for _, r := range group {
-			all = append(all, info(r).entries...)
-			m.Notes = append(m.Notes, info(r).notes...)
+			o := info(r)
+			for j := o.from; j < o.to; j++ {
+				if suffixMatches(entries[j].suffix, suffix) {
+					all = append(all, &entries[j])
+				}
+			}
+			m.Notes = append(m.Notes, o.notes...)
 		}
-		slices.Sort(m.Notes)
-		m.Notes = slices.Compact(m.Notes)
+		if len(m.Notes) > 1 {
+			slices.Sort(m.Notes)
+			m.Notes = slices.Compact(m.Notes)
+		}
 		if fixes && v != nil {
 			m.Fixed = fixedVersions(all, v)
 		}
@@ -262,6 +269,17 @@ func (db *DB) groups(recs []int) [][]int {
 	if len(recs) == 0 {
 		return nil
 	}
+	// Records in different components of the whole database's alias graph
+	// never group; when every record is alone in its component (nearly
+	// always), each is its own group.
+	if db.distinctComponents(recs) {
+		out := make([][]int, len(recs))
+		flat := slices.Clone(recs)
+		for i := range flat {
+			out[i] = flat[i : i+1 : i+1]
+		}
+		return out
+	}
 	parent := make([]int, len(recs))
 	for i := range parent {
 		parent[i] = i
@@ -303,6 +321,32 @@ func (db *DB) groups(recs []int) [][]int {
 		out = append(out, members[root])
 	}
 	return out
+}
+
+// distinctComponents reports whether no two of recs share a component of
+// the database's alias graph.
+func (db *DB) distinctComponents(recs []int) bool {
+	if len(recs) <= 16 {
+		for i, r := range recs {
+			for _, q := range recs[:i] {
+				if db.comp[r] == db.comp[q] {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	comps := make([]int32, len(recs))
+	for i, r := range recs {
+		comps[i] = db.comp[r]
+	}
+	slices.Sort(comps)
+	for i := 1; i < len(comps); i++ {
+		if comps[i] == comps[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // groupMatch makes the Match of a group of records: the preferred id, the

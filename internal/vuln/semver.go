@@ -1,6 +1,9 @@
 package vuln
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // strictSemver is a strict SemVer 2.0 version (MAJOR.MINOR.PATCH, an optional
 // pre-release, optional build metadata) held so that two compare without
@@ -110,7 +113,7 @@ func identifiers(s string, pre bool) bool {
 func (a *strictSemver) compare(b *strictSemver) int {
 	for i := range a.num {
 		if a.num[i] != b.num[i] {
-			return cmpUint(a.num[i], b.num[i])
+			return cmp.Compare(a.num[i], b.num[i])
 		}
 	}
 	switch {
@@ -126,7 +129,7 @@ func (a *strictSemver) compare(b *strictSemver) int {
 		var c int
 		switch {
 		case x.numeric && y.numeric:
-			c = cmpUint(x.n, y.n)
+			c = cmp.Compare(x.n, y.n)
 		case x.numeric:
 			c = -1
 		case y.numeric:
@@ -138,15 +141,5 @@ func (a *strictSemver) compare(b *strictSemver) int {
 			return c
 		}
 	}
-	return cmpUint(uint64(len(a.pre)), uint64(len(b.pre)))
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(uint64(len(a.pre)), uint64(len(b.pre)))
 }

@@ -1,6 +1,7 @@
 package vuln
 
 import (
+	"cmp"
 	"testing"
 
 	"github.com/google/osv-scalibr/semantic"
@@ -46,7 +47,7 @@ func TestSemverOrder(t *testing.T) {
 			if !aok || !bok {
 				t.Fatalf("not strict: %q %q", order[i], order[j])
 			}
-			want := cmpUint(uint64(i), uint64(j))
+			want := cmp.Compare(i, j)
 			if got := a.compare(&b); got != want {
 				t.Errorf("compare(%s, %s) = %d, want %d", order[i], order[j], got, want)
 			}
