@@ -80,8 +80,11 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 	// Components in purl order give findings in (purl, advisory) order, as
 	// Match returns advisories by id; a package listed twice is reported
 	// once, under its first purl in that order.
-	comps := slices.Clone(doc.Components)
-	slices.SortStableFunc(comps, func(a, b sbom.Component) int { return strings.Compare(a.PURL, b.PURL) })
+	order := make([]int32, len(doc.Components))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(doc.Components[a].PURL, doc.Components[b].PURL) })
 	type matched struct {
 		c       *sbom.Component
 		p       vuln.Package
@@ -90,8 +93,8 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 	var found []matched
 	total := 0
 	seen := map[vuln.Package]bool{}
-	for i := range comps {
-		c := &comps[i]
+	for _, i := range order {
+		c := &doc.Components[i]
 		if c.PURL == "" {
 			r.Unmatched["no_purl"]++
 			continue
@@ -166,6 +169,10 @@ func unmatchedReason(err error) string {
 // alias) and component (by ref or purl; a statement naming no product
 // covers every component).
 func applyVEX(f *Finding, statements []sbom.Statement) {
+	if len(statements) == 0 {
+		f.Suppressed = f.VEX != nil && (f.VEX.Status == "not_affected" || f.VEX.Status == "fixed")
+		return
+	}
 	ids := append([]string{f.Advisory}, f.Aliases...)
 	for _, s := range statements {
 		if !slices.Contains(ids, s.Vulnerability) && !overlaps(ids, s.Aliases) {

@@ -191,7 +191,7 @@ func prepareRange(base, name string, rg Range) prange {
 			pe.kind = evLimit
 		}
 		if pe.kind != evIntroduced || raw != "0" {
-			v, err := parseVersion(raw, base)
+			v, err := parseVersion(raw, base, true)
 			if err != nil {
 				return prange{note: fmt.Sprintf("%s range not evaluated: %v", rg.Type, err)}
 			}
@@ -266,10 +266,24 @@ func (e *entry) evaluate(raw string, v *version, verr error) (affected, evaluate
 }
 
 // version is a parsed version: osv-scalibr's and, when it is strict SemVer,
-// a form that compares without allocating.
+// a form that compares without allocating. A package's version (parsed
+// per call) may leave osv-scalibr's form to be made when first needed;
+// the database's versions always have it, so they are never written to
+// after NewDB.
 type version struct {
-	sv   semantic.Version
-	fast *strictSemver
+	sv        semantic.Version
+	fast      *strictSemver
+	raw, base string
+}
+
+// scalibr gives osv-scalibr's form, parsing it now if it was left out.
+func (v *version) scalibr() semantic.Version {
+	if v.sv == nil {
+		if p, err := parseVersion(v.raw, v.base, true); err == nil {
+			v.sv = p.sv
+		}
+	}
+	return v.sv
 }
 
 // compare compares two versions parsed for the same ecosystem.
@@ -277,7 +291,11 @@ func compare(a, b *version) int {
 	if a.fast != nil && b.fast != nil {
 		return a.fast.compare(b.fast)
 	}
-	c, err := a.sv.Compare(b.sv)
+	as, bs := a.scalibr(), b.scalibr()
+	if as == nil || bs == nil { // cannot happen: strict SemVer parses
+		return 0
+	}
+	c, err := as.Compare(bs)
 	if err != nil { // cannot happen: both parsed for one ecosystem
 		return 0
 	}
@@ -286,8 +304,15 @@ func compare(a, b *version) int {
 
 // parseVersion parses a version for an ecosystem with osv-scalibr/semantic,
 // turning a panic of the third-party parser into an error: versions come
-// from uploaded SBOMs and advisories.
-func parseVersion(s, base string) (v *version, err error) {
+// from uploaded SBOMs and advisories. Unless full is set, a strict SemVer
+// version of an ecosystem osv-scalibr reads as SemVer skips osv-scalibr
+// until a comparison needs it.
+func parseVersion(s, base string, full bool) (v *version, err error) {
+	if !full && semverEcosystems[base] {
+		if f, ok := parseSemver(s); ok {
+			return &version{fast: &f, raw: s, base: base}, nil
+		}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			v, err = nil, fmt.Errorf("%s version %q cannot be parsed", base, s)
@@ -297,7 +322,7 @@ func parseVersion(s, base string) (v *version, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s version %q cannot be parsed: %w", base, s, err)
 	}
-	v = &version{sv: sv}
+	v = &version{sv: sv, raw: s, base: base}
 	if _, ok := sv.(semantic.SemverVersion); ok {
 		if f, ok := parseSemver(s); ok {
 			v.fast = &f
@@ -305,6 +330,19 @@ func parseVersion(s, base string) (v *version, err error) {
 	}
 	return v, nil
 }
+
+// semverEcosystems are those whose versions osv-scalibr parses as SemVer.
+var semverEcosystems = func() map[string]bool {
+	m := map[string]bool{}
+	for eco := range ecosystems {
+		if v, err := semantic.Parse("1.0.0", eco); err == nil {
+			if _, ok := v.(semantic.SemverVersion); ok {
+				m[eco] = true
+			}
+		}
+	}
+	return m
+}()
 
 // comparable reports whether osv-scalibr/semantic compares versions of the
 // ecosystem.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Package is a package version to look up: an OSV ecosystem ("Go",
@@ -98,8 +99,35 @@ func (db *DB) Match(p Package) ([]Match, error) {
 	return ev.Matches, err
 }
 
+// AppendMatches is Match appending to dst, so a caller matching many
+// packages can reuse one buffer.
+func (db *DB) AppendMatches(dst []Match, p Package) ([]Match, error) {
+	ev, err := db.evaluate(p, dst, false)
+	if ev.Matches == nil {
+		ev.Matches = dst
+	}
+	return ev.Matches, err
+}
+
 // Evaluate is Match with the undetermined advisories too.
 func (db *DB) Evaluate(p Package) (Evaluation, error) {
+	return db.evaluate(p, nil, true)
+}
+
+// outcome is what one record says about a package, in Evaluate.
+type outcome struct {
+	rec                    int
+	from, to               int // its entries are entries[from:to], those whose suffix matches
+	affected, undetermined bool
+	notes                  []string
+}
+
+// outcomes recycles Evaluate's scratch slices.
+var outcomes = sync.Pool{New: func() any { return new([]outcome) }}
+
+// evaluate appends the matches to dst (a fresh slice when nil) and, when
+// undetermined is set, lists the undetermined advisories too.
+func (db *DB) evaluate(p Package, dst []Match, undetermined bool) (Evaluation, error) {
 	base, suffix := splitEcosystem(p.Ecosystem)
 	switch {
 	case p.Name == "":
@@ -122,17 +150,17 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		return Evaluation{}, nil
 	}
 	raw := normVersion(base, p.Name, p.Version)
-	v, verr := parseVersion(raw, base)
+	v, verr := parseVersion(raw, base, false)
 
 	// The outcome per record, in index order (which is record order, with
 	// the entries of one record next to each other).
-	type outcome struct {
-		rec                    int
-		from, to               int // its entries are entries[from:to], those whose suffix matches
-		affected, undetermined bool
-		notes                  []string
-	}
-	outs := make([]outcome, 0, len(entries))
+	scratch := outcomes.Get().(*[]outcome)
+	outs := (*scratch)[:0]
+	defer func() {
+		clear(outs)
+		*scratch = outs[:0]
+		outcomes.Put(scratch)
+	}()
 	for i := range entries {
 		e := &entries[i]
 		if !suffixMatches(e.suffix, suffix) {
@@ -155,7 +183,7 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		o.undetermined = o.undetermined || !evaluated
 	}
 
-	var matched, undetermined []int
+	var matched, unsure []int
 	info := func(rec int) *outcome { // outs is in record order
 		i, _ := slices.BinarySearchFunc(outs, rec, func(o outcome, rec int) int { return o.rec - rec })
 		return &outs[i]
@@ -165,8 +193,8 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 		switch {
 		case o.affected:
 			matched = append(matched, o.rec)
-		case o.undetermined:
-			undetermined = append(undetermined, o.rec)
+		case o.undetermined && undetermined:
+			unsure = append(unsure, o.rec)
 		}
 	}
 	build := func(group []int, fixes bool) Match {
@@ -192,19 +220,20 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 	}
 	var ev Evaluation
 	if gs := db.groups(matched); len(gs) > 0 {
-		ev.Matches = make([]Match, 0, len(gs))
-		for _, g := range gs {
-			ev.Matches = append(ev.Matches, build(g, true))
+		start := len(dst)
+		if dst == nil {
+			dst = make([]Match, 0, len(gs))
 		}
+		for _, g := range gs {
+			dst = append(dst, build(g, true))
+		}
+		slices.SortFunc(dst[start:], func(a, b Match) int { return strings.Compare(a.ID, b.ID) })
+		ev.Matches = dst
 	}
-	for _, g := range db.groups(undetermined) {
+	for _, g := range db.groups(unsure) {
 		ev.Undetermined = append(ev.Undetermined, build(g, false))
 	}
-	sortMatches := func(ms []Match) {
-		slices.SortFunc(ms, func(a, b Match) int { return strings.Compare(a.ID, b.ID) })
-	}
-	sortMatches(ev.Matches)
-	sortMatches(ev.Undetermined)
+	slices.SortFunc(ev.Undetermined, func(a, b Match) int { return strings.Compare(a.ID, b.ID) })
 	return ev, nil
 }
 
