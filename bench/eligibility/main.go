@@ -6,23 +6,27 @@
 // net/http handler returning a constant body of the same size, through the
 // same client and connections, in the same run. It reports both rates and
 // their ratio, the latency percentiles at half the register's rate, the
-// process's peak RSS and the time of an inclusion proof at the log's size.
+// server's RSS and the time of an inclusion proof at the log's size. The
+// server is `shencha serve` in a process of its own, built from this
+// repository and started on the prepared data dir, so its memory is its
+// own; run from the repository's root.
 //
 //	go run ./bench/eligibility -n 1000000 -dur 10s
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
@@ -34,7 +38,6 @@ import (
 
 	"shencha/internal/auth"
 	"shencha/internal/demo"
-	"shencha/internal/server"
 	"shencha/internal/store"
 	"shencha/internal/transparency"
 )
@@ -55,11 +58,11 @@ func main() {
 		defer os.RemoveAll(d)
 		*dir = d
 	}
-	s, err := store.Open(ctx, filepath.Join(*dir, "shencha.db"))
+	check(os.MkdirAll(filepath.Join(*dir, "db"), 0o700))
+	s, err := store.Open(ctx, filepath.Join(*dir, "db", "shencha.db"))
 	check(err)
-	defer s.Close()
 	check(s.Migrate(ctx))
-	keys, err := transparency.NewKeys("bench.example/log")
+	keys, err := transparency.Generate(filepath.Join(*dir, "keys"), "bench.example/log", false)
 	check(err)
 	s.SetKeys(keys)
 	f, err := demo.Seed(ctx, s, demo.DefaultPassword, auth.Cheap)
@@ -88,8 +91,11 @@ func main() {
 
 	token, _, err := s.CreateToken(ctx, f.Actors["procurer"], "load test", []string{"read"}, time.Hour)
 	check(err)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ours := listen(server.New(server.Config{Store: s, Log: quiet, Rates: server.Rates{Anonymous: 20, Session: 50, Token: 1e9}}))
+	check(s.Close())
+	fmt.Printf("setup process: %s\n", rss("self"))
+
+	srv, ours := startServer(*dir)
+	defer srv.Process.Kill()
 	sample := get(&http.Client{}, ours+"/api/v1/eligibility?listing="+strconv.FormatInt(ids[0], 10), token)
 	body := bytes.Repeat([]byte("x"), len(sample))
 	bare := listen(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +126,31 @@ func main() {
 	fmt.Printf("register / bare: %.0f / %.0f req/s = %.0f%%\n", best[1], best[0], 100*best[1]/best[0])
 	lat := openLoop(client, ourURL, token, best[1]/2, *dur)
 	fmt.Printf("at half that rate (%.0f req/s, open loop): p50 %v  p99 %v  max %v\n", best[1]/2, pct(lat, 50), pct(lat, 99), pct(lat, 100))
-	fmt.Printf("process: %s\n", rss())
+	fmt.Printf("server process: %s\n", rss(strconv.Itoa(srv.Process.Pid)))
+}
+
+// startServer builds shencha and serves dir in a process of its own; it
+// returns the process and its URL once it listens.
+func startServer(dir string) (*exec.Cmd, string) {
+	bin := filepath.Join(dir, "shencha")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/shencha")
+	build.Stderr = os.Stderr
+	check(build.Run())
+	cmd := exec.Command(bin, "serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--rate-token", "1e9")
+	out, err := cmd.StdoutPipe()
+	check(err)
+	check(cmd.Start())
+	t0 := time.Now()
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if _, url, ok := strings.Cut(sc.Text(), "listening on "); ok {
+			go io.Copy(io.Discard, out)
+			fmt.Printf("server: started and loaded the register in %.1f s; %s\n", time.Since(t0).Seconds(), rss(strconv.Itoa(cmd.Process.Pid)))
+			return cmd, url
+		}
+	}
+	log.Fatal("the server did not start")
+	return nil, ""
 }
 
 func check(err error) {
@@ -244,9 +274,9 @@ func proofTime(ctx context.Context, s *store.Store, size int64) {
 	fmt.Printf("inclusion proof at %d entries: %v each (mean of %d)\n", size, (time.Since(t0) / k).Round(100*time.Nanosecond), k)
 }
 
-// rss reads the process's resident and peak resident memory.
-func rss() string {
-	b, err := os.ReadFile("/proc/self/status")
+// rss reads a process's resident and peak resident memory.
+func rss(pid string) string {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return "RSS unknown: " + err.Error()
 	}
@@ -256,5 +286,5 @@ func rss() string {
 			out = append(out, strings.Join(strings.Fields(l), " "))
 		}
 	}
-	return strings.Join(out, ", ") + " (server and load generator in one process)"
+	return strings.Join(out, ", ")
 }

@@ -210,6 +210,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	committeeQuorum := fs.Int("committee-quorum", review.Quorum, "committee votes a referred case needs")
 	maxUpload := fs.Int64("max-upload", 8<<30, "largest file upload in bytes")
 	origin := fs.String("log-origin", DefaultOrigin, "the transparency log's name, used when its keys are first made")
+	rateAnon := fs.Float64("rate-anonymous", server.DefaultRates.Anonymous, "requests/s one anonymous client may make to the register and log")
+	rateSession := fs.Float64("rate-session", server.DefaultRates.Session, "requests/s for a signed-in browser session")
+	rateToken := fs.Float64("rate-token", server.DefaultRates.Token, "requests/s for an API token")
 	if demoMode {
 		fs.Lookup("data-dir").DefValue = ""
 		dbf.dataDir = ""
@@ -271,6 +274,14 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	if err != nil {
 		return err
 	}
+	// The eligibility register and the log's tree are held in memory:
+	// load them before answering.
+	if err := s.CatchUpRegister(ctx); err != nil {
+		return err
+	}
+	if _, err := s.Checkpoint(ctx); err != nil {
+		return err
+	}
 	s.ExpertQuorum, s.CommitteeQuorum = *expertQuorum, *committeeQuorum
 	client, err := jobs.Start(ctx, s, log)
 	if err != nil {
@@ -280,7 +291,8 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	defer stopSeq()
 	go s.RunSequencer(seqCtx, time.Second, func(err error) { log.Error("log sequencer", "err", err) })
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != "", MaxUpload: *maxUpload}),
+		Handler: server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != "", MaxUpload: *maxUpload,
+			Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		// No whole-request timeout: large uploads stream for as long as they move.
