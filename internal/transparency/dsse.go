@@ -25,6 +25,10 @@ import (
 	"shencha/internal/signature"
 )
 
+// strict decodes base64 refusing non-zero padding bits, so that a changed
+// character is never read as the same bytes.
+var strict = base64.StdEncoding.Strict()
+
 // PayloadType is the DSSE payload type of a verdict: an in-toto Statement.
 const PayloadType = "application/vnd.in-toto+json"
 
@@ -72,7 +76,7 @@ var ErrEnvelope = errors.New("envelope does not verify")
 // Open checks that one of the envelope's signatures verifies under one of
 // keys (by key id) and returns the payload.
 func (e Envelope) Open(keys []ed25519.PublicKey) ([]byte, error) {
-	payload, err := base64.StdEncoding.DecodeString(e.Payload)
+	payload, err := strict.DecodeString(e.Payload)
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload is not base64", ErrEnvelope)
 	}
@@ -87,7 +91,7 @@ func (e Envelope) Open(keys []ed25519.PublicKey) ([]byte, error) {
 				continue
 			}
 			known = true
-			sig, err := base64.StdEncoding.DecodeString(s.Sig)
+			sig, err := strict.DecodeString(s.Sig)
 			if err == nil && ed25519.Verify(k, msg, sig) {
 				return payload, nil
 			}

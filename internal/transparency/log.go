@@ -73,6 +73,9 @@ func OpenCheckpoint(msg []byte, vkeys []string) (Checkpoint, error) {
 		}
 		vs = append(vs, v)
 	}
+	if err := canonicalSignatures(msg); err != nil {
+		return Checkpoint{}, err
+	}
 	n, err := note.Open(msg, note.VerifierList(vs...))
 	if err != nil {
 		var inv *note.InvalidSignatureError
@@ -88,6 +91,27 @@ func OpenCheckpoint(msg []byte, vkeys []string) (Checkpoint, error) {
 	return ParseCheckpointBody(n.Text)
 }
 
+// canonicalSignatures refuses a note whose signature lines are not in
+// canonical base64: note decodes leniently, and a changed character that
+// decodes to the same bytes must still be a change.
+func canonicalSignatures(msg []byte) error {
+	text := string(msg)
+	i := strings.LastIndex(text, "\n\n")
+	if i < 0 {
+		return fmt.Errorf("%w: malformed note", ErrCheckpoint)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(text[i+2:], "\n"), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[0] != "—" {
+			return fmt.Errorf("%w: malformed signature line %q", ErrCheckpoint, line)
+		}
+		if _, err := strict.DecodeString(f[2]); err != nil {
+			return fmt.Errorf("%w: signature by %s is not canonical base64", ErrCheckpoint, f[1])
+		}
+	}
+	return nil
+}
+
 // ParseCheckpointBody parses a checkpoint's text (no signature check).
 func ParseCheckpointBody(text string) (Checkpoint, error) {
 	lines := strings.SplitN(text, "\n", 4)
@@ -98,7 +122,7 @@ func ParseCheckpointBody(text string) (Checkpoint, error) {
 	if err != nil || size < 0 {
 		return Checkpoint{}, fmt.Errorf("%w: size %q", ErrCheckpoint, lines[1])
 	}
-	root, err := base64.StdEncoding.DecodeString(lines[2])
+	root, err := strict.DecodeString(lines[2])
 	if err != nil || len(root) != tlog.HashSize {
 		return Checkpoint{}, fmt.Errorf("%w: root %q", ErrCheckpoint, lines[2])
 	}

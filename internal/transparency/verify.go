@@ -2,7 +2,6 @@ package transparency
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 )
@@ -62,7 +61,7 @@ func (a *Attestation) Entry() ([]byte, error) {
 		}
 		return env, nil
 	case KindCommitment:
-		salt, err := base64.StdEncoding.DecodeString(a.Salt)
+		salt, err := strict.DecodeString(a.Salt)
 		if err != nil || len(salt) != SaltSize {
 			return nil, fmt.Errorf("%w: want %d bytes of base64", ErrSalt, SaltSize)
 		}
