@@ -438,10 +438,12 @@ func (s *Store) attestation(ctx context.Context, eventID int64) (*transparency.A
 	var kind, envelope string
 	var salt []byte
 	var idx int64 = -1
-	err := s.r.QueryRowContext(ctx, `SELECT idx, kind, envelope, salt FROM log_entries WHERE listing_event_id = $1`, eventID).Scan(&idx, &kind, &envelope, &salt)
-	pending := errors.Is(err, sql.ErrNoRows)
-	if pending {
-		err = s.r.QueryRowContext(ctx, `SELECT kind, envelope, salt FROM log_queue WHERE listing_event_id = $1`, eventID).Scan(&kind, &envelope, &salt)
+	// The queue first: an entry only ever moves from the queue to the log,
+	// in one transaction, so looking in this order never misses it.
+	err := s.r.QueryRowContext(ctx, `SELECT kind, envelope, salt FROM log_queue WHERE listing_event_id = $1`, eventID).Scan(&kind, &envelope, &salt)
+	pending := err == nil
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.r.QueryRowContext(ctx, `SELECT idx, kind, envelope, salt FROM log_entries WHERE listing_event_id = $1`, eventID).Scan(&idx, &kind, &envelope, &salt)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil // an event from before the log existed

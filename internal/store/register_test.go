@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"shencha/internal/demo"
@@ -103,4 +105,54 @@ func purlWithoutVersion(p string) string {
 		}
 	}
 	return p
+}
+
+// TestRegisterConcurrent reads the register while listings change and the
+// log is sequenced (run with -race): every answer is whole, and the last
+// one matches the database.
+func TestRegisterConcurrent(t *testing.T) {
+	e := newEnv(t, storetest.Backends()[0], at(2026, 3, 2, 9))
+	if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
+		t.Fatal(err)
+	}
+	office := e.f.Actors["office"]
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				ans, err := e.s.Listings(e.ctx, review.Actor{}, store.ListingQuery{ListingID: 1})
+				if err != nil || len(ans) != 1 || ans[0].ListingID != 1 || len(ans[0].History) == 0 || ans[0].Attestation == nil {
+					errs <- fmt.Errorf("answer during changes: %+v %v", ans, err)
+					return
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		act := []review.ListingAction{review.ListSuspend, review.ListReinstate}[i%2]
+		if err := e.s.ListingAction(e.ctx, office, 1, act, "flapping"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.Sequence(e.ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	fast, _ := e.s.Listings(e.ctx, review.Actor{}, store.ListingQuery{ListingID: 1})
+	slow, _ := e.s.ListingsFromDatabase(e.ctx, review.Actor{}, store.ListingQuery{ListingID: 1})
+	if !reflect.DeepEqual(fast, slow) || len(fast[0].History) != 21 {
+		t.Fatalf("after the changes: register %+v, database %+v", fast, slow)
+	}
 }
