@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -282,6 +283,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	if _, err := s.Checkpoint(ctx); err != nil {
 		return err
 	}
+	debug.FreeOSMemory() // what loading them read and dropped
 	s.ExpertQuorum, s.CommitteeQuorum = *expertQuorum, *committeeQuorum
 	client, err := jobs.Start(ctx, s, log)
 	if err != nil {

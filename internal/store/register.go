@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"hash/maphash"
 	"slices"
@@ -90,6 +91,19 @@ func newRegister() *register {
 		byPURL: map[uint64]int32{}, byCPE: map[uint64]int32{}, byDigest: map[uint64]int32{}, byProdVer: map[uint64]int32{}, seed: maphash.MakeSeed()}
 }
 
+// grow sizes the register for a first load.
+func (g *register) grow(versions, listings, events int) {
+	g.arena = slices.Grow(g.arena, versions*72+listings*8)
+	g.versions = slices.Grow(g.versions, versions)
+	g.listings = slices.Grow(g.listings, listings)
+	g.events = slices.Grow(g.events, events)
+	g.versionAt = make(map[int64]int32, versions)
+	g.listingAt = make(map[int64]int32, listings)
+	g.byPURL = make(map[uint64]int32, versions)
+	g.byDigest = make(map[uint64]int32, versions)
+	g.byProdVer = make(map[uint64]int32, versions)
+}
+
 // put adds a string to the arena.
 func (g *register) put(s string) str {
 	if s == "" {
@@ -135,6 +149,16 @@ func (g *register) word(w string) uint8 {
 	g.words = append(g.words, w)
 	g.wordIdx[w] = uint8(len(g.words) - 1)
 	return uint8(len(g.words) - 1)
+}
+
+// rawDigest is a hex SHA-256 as its 32 bytes (half the arena space), or ""
+// when it is not one.
+func rawDigest(h string) string {
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != 32 {
+		return ""
+	}
+	return string(b)
 }
 
 func (g *register) hash(s string) uint64 { return maphash.String(g.seed, s) }
@@ -186,8 +210,18 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 		return wrap("register", err)
 	}
 	defer rows.Close()
+	var nEvents, nListings, nVersions int
+	if after == 0 { // the first load: size everything once rather than by doubling
+		if err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM listing_events), (SELECT COUNT(*) FROM listings),
+			(SELECT COUNT(DISTINCT version_id) FROM listings)`).Scan(&nEvents, &nListings, &nVersions); err != nil {
+			return wrap("register", err)
+		}
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if after == 0 && len(g.versions) == 0 {
+		g.grow(nVersions, nListings, nEvents)
+	}
 	g.open = make(map[int64]string, len(open))
 	for _, x := range open {
 		g.open[x.v] = x.n // the newest case last
@@ -208,7 +242,7 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 		if !ok {
 			vi = int32(len(g.versions))
 			g.versions = append(g.versions, regVersion{id: vid, productID: pid, product: g.intern(prod), provider: g.intern(provider),
-				version: g.put(version), purl: g.put(purl), cpe: g.put(cpe), digest: g.put(digest), last: -1})
+				version: g.put(version), purl: g.put(purl), cpe: g.put(cpe), digest: g.put(rawDigest(digest)), last: -1})
 			g.versionAt[vid] = vi
 			v := &g.versions[vi]
 			v.nextPURL, v.nextCPE, v.nextDigest = -1, -1, -1
@@ -218,8 +252,8 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 			if cpe != "" {
 				chain(g.byCPE, g.hash(cpe), vi, &v.nextCPE)
 			}
-			if digest != "" {
-				chain(g.byDigest, g.hash(digest), vi, &v.nextDigest)
+			if d := rawDigest(digest); d != "" {
+				chain(g.byDigest, g.hash(d), vi, &v.nextDigest)
 			}
 			chain(g.byProdVer, g.prodVerHash(pid, version), vi, &v.nextProdVersion)
 		}
@@ -326,7 +360,9 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 	case q.CPE != "":
 		walk(g.byCPE, q.CPE, func(v *regVersion) int32 { return v.nextCPE }, func(v *regVersion) str { return v.cpe })
 	case q.Digest != "":
-		walk(g.byDigest, strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:")), func(v *regVersion) int32 { return v.nextDigest }, func(v *regVersion) str { return v.digest })
+		if d := rawDigest(strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:"))); d != "" {
+			walk(g.byDigest, d, func(v *regVersion) int32 { return v.nextDigest }, func(v *regVersion) str { return v.digest })
+		}
 	case q.ProductID != 0 && q.Version != "":
 		i, ok := g.byProdVer[g.prodVerHash(q.ProductID, q.Version)]
 		for ok && i >= 0 {
