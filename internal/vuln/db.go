@@ -122,32 +122,44 @@ func NewDB(records []Record) *DB {
 // components labels each record with its component of the graph in which
 // records sharing an id or alias are joined.
 func components(recs []Record) []int32 {
-	parent := make([]int32, len(recs))
-	for i := range parent {
-		parent[i] = int32(i)
+	find := linkShared(len(recs), func(i int) *Record { return &recs[i] })
+	comp := make([]int32, len(recs))
+	for i := range comp {
+		comp[i] = int32(find(i))
 	}
-	find := func(i int32) int32 {
+	return comp
+}
+
+// linkShared joins the n records rec gives that share an id or alias,
+// transitively, and returns the function naming each one's root.
+func linkShared(n int, rec func(i int) *Record) (find func(int) int) {
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	find = func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
 		}
 		return i
 	}
-	owner := make(map[string]int32, 3*len(recs))
-	for i := range recs {
-		for _, id := range append([]string{recs[i].ID}, recs[i].Aliases...) {
-			if j, ok := owner[id]; ok {
-				parent[find(int32(i))] = find(j)
-			} else {
-				owner[id] = int32(i)
-			}
+	owner := make(map[string]int, 3*n)
+	own := func(i int, id string) {
+		if j, ok := owner[id]; ok {
+			parent[find(i)] = find(j)
+		} else {
+			owner[id] = i
 		}
 	}
-	comp := make([]int32, len(recs))
-	for i := range comp {
-		comp[i] = find(int32(i))
+	for i := range n {
+		r := rec(i)
+		own(i, r.ID)
+		for _, id := range r.Aliases {
+			own(i, id)
+		}
 	}
-	return comp
+	return find
 }
 
 // Digest identifies the advisory set: "sha256:" and the hex SHA-256 of, for

@@ -309,32 +309,7 @@ func (db *DB) groups(recs []int) [][]int {
 		}
 		return out
 	}
-	parent := make([]int, len(recs))
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	owner := make(map[string]int, 3*len(recs))
-	own := func(i int, id string) {
-		if j, ok := owner[id]; ok {
-			parent[find(i)] = find(j)
-		} else {
-			owner[id] = i
-		}
-	}
-	for i, r := range recs {
-		rec := &db.recs[r]
-		own(i, rec.ID)
-		for _, id := range rec.Aliases {
-			own(i, id)
-		}
-	}
+	find := linkShared(len(recs), func(i int) *Record { return &db.recs[recs[i]] })
 	// Groups in the order of their first record; members in record order.
 	members := make([][]int, len(recs))
 	var roots []int
