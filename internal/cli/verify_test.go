@@ -223,3 +223,50 @@ func TestVerifyCLI(t *testing.T) {
 	}
 	t.Logf("%d listings verified", ok)
 }
+
+// TestKeyRotation: after `shencha keys generate --rotate`, answers signed
+// and proved under the old keys still verify against the keys the server
+// serves (current and retired), new statements verify under the new keys,
+// and the log stays consistent across the rotation.
+func TestKeyRotation(t *testing.T) {
+	e := newVerifyEnv(t)
+	ctx := context.Background()
+	office := e.token("office")
+	before := e.save("before.json", e.get("/api/v1/eligibility?listing=1", office))
+	oldCheckpoint := e.save("old.checkpoint", e.get("/log/checkpoint", ""))
+	oldKey := e.s.Keys().LogVerifierKey
+
+	// The server is stopped for a rotation; here the store stands in.
+	code, out, errs := shencha("keys", "generate", "--data-dir", e.dir, "--origin", "test.example/log", "--rotate")
+	if code != 0 || !strings.Contains(out, "retired keys") {
+		t.Fatalf("rotate: exit %d\n%s%s", code, out, errs)
+	}
+	keys, err := transparency.Load(dataDir(e.dir).keysDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys.LogVerifierKey == oldKey || len(keys.RetiredLog) != 1 || keys.RetiredLog[0] != oldKey {
+		t.Fatalf("rotated keys: %+v", keys)
+	}
+	e.s.SetKeys(keys)
+	if err := e.s.ListingAction(ctx, e.f.Actors["office"], 1, review.ListSuspend, "after rotation"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Sequence(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	served := e.save("served-keys.json", e.get("/log/key", ""))
+	after := e.save("after.json", e.get("/api/v1/eligibility?listing=1", office))
+	for name, file := range map[string]string{"old answer": before, "new answer": after} {
+		if code, out, errs := shencha("verify", file, "--key", served); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", name, code, out, errs)
+		}
+	}
+	// The old keys alone cannot check the new statement.
+	if code, _, _ := shencha("verify", after, "--key", e.keys); code == 0 {
+		t.Fatal("a statement signed after the rotation verified under the old keys only")
+	}
+	if code, out, errs := shencha("verify", "--consistency", oldCheckpoint, "--server", e.url, "--key", served); code != 0 {
+		t.Fatalf("consistency across the rotation: exit %d\n%s%s", code, out, errs)
+	}
+}
