@@ -204,13 +204,14 @@ func (v Version) Validate() error {
 	if v.CPE != "" && !strings.HasPrefix(v.CPE, "cpe:") {
 		return Invalid("cpe", "field_invalid", "rule", "must start with cpe:")
 	}
-	if v.ArtifactSHA256 != "" && !isSHA256Hex(v.ArtifactSHA256) {
+	if v.ArtifactSHA256 != "" && !IsSHA256Hex(v.ArtifactSHA256) {
 		return Invalid("artifact_sha256", "field_invalid", "rule", "64 lower-case hex digits")
 	}
 	return nil
 }
 
-func isSHA256Hex(s string) bool {
+// IsSHA256Hex reports whether s is a SHA-256 as 64 lower-case hex digits.
+func IsSHA256Hex(s string) bool {
 	if len(s) != 64 {
 		return false
 	}

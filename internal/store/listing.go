@@ -200,7 +200,7 @@ func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fa
 		where, args = `WHERE v.cpe = $1`, []any{q.CPE}
 	case q.Digest != "":
 		d := strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:"))
-		if !isHex(d, 64) {
+		if !review.IsSHA256Hex(d) {
 			return nil, review.Invalid("digest", "field_invalid", "rule", "sha256:<64 hex digits>")
 		}
 		where, args = `WHERE v.artifact_sha256 = $1`, []any{d}
@@ -475,17 +475,4 @@ func (s *Store) Sweep(ctx context.Context) (clocks, listings, conditions int, er
 		conditions += n
 	}
 	return clocks, listings, conditions, nil
-}
-
-// isHex reports whether s is n hex digits.
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

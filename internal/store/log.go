@@ -433,46 +433,72 @@ func (s *Store) ensureTree(ctx context.Context, n int64) error {
 
 // attestation builds the attestation of a listing event for a caller who
 // may see it: the envelope (and salt), the entry's index, an inclusion
-// proof and the newest checkpoint. A statement still queued is Pending.
+// proof and a checkpoint covering the entry (the newest held in memory, or
+// read). A statement still queued is Pending; an event from before the log
+// existed has none.
 func (s *Store) attestation(ctx context.Context, eventID int64) (*transparency.Attestation, error) {
 	var kind, envelope string
 	var salt []byte
-	var idx int64 = -1
-	// The queue first: an entry only ever moves from the queue to the log,
-	// in one transaction, so looking in this order never misses it.
-	err := s.r.QueryRowContext(ctx, `SELECT kind, envelope, salt FROM log_queue WHERE listing_event_id = $1`, eventID).Scan(&kind, &envelope, &salt)
-	pending := err == nil
+	var idx int64
+	stmt, err := s.attestationStmt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = stmt.QueryRowContext(ctx, eventID).Scan(&idx, &kind, &envelope, &salt)
+	pending := false
 	if errors.Is(err, sql.ErrNoRows) {
-		err = s.r.QueryRowContext(ctx, `SELECT idx, kind, envelope, salt FROM log_entries WHERE listing_event_id = $1`, eventID).Scan(&idx, &kind, &envelope, &salt)
+		// Not in the log: queued, unless it moved to the log between the
+		// two reads (an entry only ever moves that way, in one
+		// transaction), so look in the log once more.
+		idx = 0
+		err = s.r.QueryRowContext(ctx, `SELECT kind, envelope, salt FROM log_queue WHERE listing_event_id = $1`, eventID).Scan(&kind, &envelope, &salt)
+		pending = err == nil
+		if errors.Is(err, sql.ErrNoRows) {
+			err = stmt.QueryRowContext(ctx, eventID).Scan(&idx, &kind, &envelope, &salt)
+		}
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil // an event from before the log existed
+		return nil, nil
 	}
 	if err != nil {
 		return nil, wrap("attestation", err)
 	}
-	a := &transparency.Attestation{Kind: kind, Index: idx, Pending: pending}
-	var env transparency.Envelope
-	if err := jsonUnmarshal(envelope, &env); err != nil {
+	env, err := transparency.ParseEnvelope([]byte(envelope))
+	if err != nil {
 		return nil, review.Internal(err)
 	}
-	a.Envelope = &env
+	a := &transparency.Attestation{Kind: kind, Index: idx, Pending: pending, Envelope: &env}
 	if salt != nil {
 		a.Salt = b64(salt)
 	}
 	if pending {
-		a.Index = 0
 		return a, nil
 	}
-	head, err := s.Checkpoint(ctx)
-	if err != nil {
-		return nil, err
+	head := s.head.Load()
+	if head == nil || head.Size <= idx {
+		h, err := s.Checkpoint(ctx)
+		if err != nil {
+			return nil, err
+		}
+		head = &h
 	}
 	if a.InclusionProof, err = s.InclusionProof(ctx, idx, head.Size); err != nil {
 		return nil, err
 	}
 	a.Checkpoint = head.Note
 	return a, nil
+}
+
+// attestationStmt is attestation's query, prepared once: SQLite spends
+// more time parsing a statement than running this one.
+func (s *Store) attestationStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.attOnce.Do(func() {
+		s.attStmt, s.attErr = s.r.PrepareContext(ctx, `SELECT idx, kind, envelope, salt FROM log_entries WHERE listing_event_id = $1`)
+	})
+	if s.attErr != nil {
+		return nil, wrap("attestation", s.attErr)
+	}
+	return s.attStmt, nil
 }
 
 // RunSequencer appends queued entries until ctx ends: whenever entries are

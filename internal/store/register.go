@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"hash/maphash"
 	"slices"
 	"strconv"
@@ -16,7 +15,6 @@ import (
 
 	"shencha/internal/calendar"
 	"shencha/internal/review"
-	"shencha/internal/transparency"
 )
 
 // The eligibility register in memory. Buyers ask about product versions
@@ -309,7 +307,7 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 				return nil, false, err
 			}
 		}
-		if ans.Attestation, err = s.quickAttestation(ctx, p.eventID); err != nil {
+		if ans.Attestation, err = s.attestation(ctx, p.eventID); err != nil {
 			return nil, false, err
 		}
 		out = append(out, ans)
@@ -422,59 +420,6 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 		_, ans.ReReview = g.open[v.id]
 	}
 	return picks, true
-}
-
-// quickAttestation reads a listed event's log entry through a prepared
-// statement and proves it against the newest checkpoint held in memory.
-func (s *Store) quickAttestation(ctx context.Context, eventID int64) (*transparency.Attestation, error) {
-	var idx int64
-	var kind, envelope string
-	var salt []byte
-	stmt, err := s.attestationStmt(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = stmt.QueryRowContext(ctx, eventID).Scan(&idx, &kind, &envelope, &salt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return s.attestation(ctx, eventID) // not sequenced yet: pending
-	}
-	if err != nil {
-		return nil, wrap("attestation", err)
-	}
-	a := &transparency.Attestation{Kind: kind, Index: idx}
-	env, err := transparency.ParseEnvelope([]byte(envelope))
-	if err != nil {
-		return nil, review.Internal(err)
-	}
-	a.Envelope = &env
-	if salt != nil {
-		a.Salt = b64(salt)
-	}
-	head := s.head.Load()
-	if head == nil || head.Size <= idx {
-		h, err := s.Checkpoint(ctx)
-		if err != nil {
-			return nil, err
-		}
-		head = &h
-	}
-	if a.InclusionProof, err = s.InclusionProof(ctx, idx, head.Size); err != nil {
-		return nil, err
-	}
-	a.Checkpoint = head.Note
-	return a, nil
-}
-
-// attestationStmt is quickAttestation's query, prepared once: SQLite spends
-// more time parsing a statement than running this one.
-func (s *Store) attestationStmt(ctx context.Context) (*sql.Stmt, error) {
-	s.attOnce.Do(func() {
-		s.attStmt, s.attErr = s.r.PrepareContext(ctx, `SELECT idx, kind, envelope, salt FROM log_entries WHERE listing_event_id = $1`)
-	})
-	if s.attErr != nil {
-		return nil, wrap("attestation", s.attErr)
-	}
-	return s.attStmt, nil
 }
 
 func (g *register) isLoaded() bool {

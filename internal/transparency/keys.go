@@ -200,10 +200,8 @@ func verifierKey(skey string) string {
 	// key's seed, which note encodes after the algorithm byte.
 	parts := strings.SplitN(skey, "+", 5) // base64 may hold "+"
 	name, keyB64 := parts[2], parts[4]
-	raw, _ := decodeB64(keyB64)
+	raw, _ := base64.StdEncoding.DecodeString(keyB64)
 	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
 	vkey, _ := note.NewEd25519VerifierKey(name, pub)
 	return vkey
 }
-
-func decodeB64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
