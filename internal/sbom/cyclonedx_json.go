@@ -74,18 +74,7 @@ func (b *cdxBuilder) jsonMetadata(r *jsonReader) error {
 func (b *cdxBuilder) jsonTools(r *jsonReader) error {
 	tool := func() error {
 		var name, version string
-		err := r.object(func(key []byte) error {
-			var err error
-			switch string(key) {
-			case "name":
-				name, err = r.str()
-			case "version":
-				version, err = r.str()
-			default:
-				err = r.skip()
-			}
-			return err
-		})
+		err := r.fields(field{"name", &name}, field{"version", &version})
 		b.doc.Authors = add(b.doc.Authors, toolName(name, version))
 		return err
 	}
@@ -103,18 +92,7 @@ func (b *cdxBuilder) jsonTools(r *jsonReader) error {
 
 // jsonContact reads an organizationalContact's name and email.
 func jsonContact(r *jsonReader) (name, email string, err error) {
-	err = r.object(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "name":
-			name, err = r.str()
-		case "email":
-			email, err = r.str()
-		default:
-			err = r.skip()
-		}
-		return err
-	})
+	err = r.fields(field{"name", &name}, field{"email", &email})
 	return name, email, err
 }
 
@@ -216,18 +194,7 @@ func jsonLicenses(r *jsonReader, out []string) ([]string, error) {
 				return err
 			case "license":
 				var id, name string
-				err := r.object(func(key []byte) error {
-					var err error
-					switch string(key) {
-					case "id":
-						id, err = r.str()
-					case "name":
-						name, err = r.str()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
+				err := r.fields(field{"id", &id}, field{"name", &name})
 				out = add(out, firstNonEmpty(id, name))
 				return err
 			}
@@ -518,20 +485,7 @@ func (b *cdxBuilder) jsonVulnerability(r *jsonReader) error {
 					case "versions":
 						err = r.array(func() error {
 							var v ProductVersion
-							err := r.object(func(key []byte) error {
-								var err error
-								switch string(key) {
-								case "version":
-									v.Version, err = r.str()
-								case "range":
-									v.Range, err = r.str()
-								case "status":
-									v.Status, err = r.str()
-								default:
-									err = r.skip()
-								}
-								return err
-							})
+							err := r.fields(field{"version", &v.Version}, field{"range", &v.Range}, field{"status", &v.Status})
 							if v != (ProductVersion{}) {
 								versions = append(versions, v)
 							}

@@ -144,6 +144,27 @@ func (r *jsonReader) array(fn func() error) error {
 }
 
 // skip consumes one value of any type, checking it as it goes.
+// field names a string member of an object and where its value goes.
+type field struct {
+	key string
+	dst *string
+}
+
+// fields reads an object of which only some string members matter,
+// skipping the rest.
+func (r *jsonReader) fields(fs ...field) error {
+	return r.object(func(key []byte) error {
+		for _, f := range fs {
+			if string(key) == f.key {
+				var err error
+				*f.dst, err = r.str()
+				return err
+			}
+		}
+		return r.skip()
+	})
+}
+
 func (r *jsonReader) skip() error {
 	switch c := r.next(); {
 	case c == '{':

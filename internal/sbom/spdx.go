@@ -233,20 +233,7 @@ func parseSPDXJSON(data []byte, lim Limits) (*Document, error) {
 		case "relationships":
 			err = r.array(func() error {
 				var rel spdxRel
-				err := r.object(func(key []byte) error {
-					var err error
-					switch string(key) {
-					case "spdxElementId":
-						rel.a, err = r.str()
-					case "relationshipType":
-						rel.typ, err = r.str()
-					case "relatedSpdxElement":
-						rel.b, err = r.str()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
+				err := r.fields(field{"spdxElementId", &rel.a}, field{"relationshipType", &rel.typ}, field{"relatedSpdxElement", &rel.b})
 				if rel.a != "" && rel.typ != "" && rel.b != "" {
 					rel.a, rel.typ, rel.b = strings.TrimSpace(rel.a), strings.TrimSpace(rel.typ), strings.TrimSpace(rel.b)
 					b.rels = append(b.rels, rel)
@@ -292,20 +279,7 @@ func (b *spdxBuilder) jsonPackage(r *jsonReader) error {
 		case "externalRefs":
 			err = r.array(func() error {
 				var cat, typ, loc string
-				err := r.object(func(key []byte) error {
-					var err error
-					switch string(key) {
-					case "referenceCategory":
-						cat, err = r.str()
-					case "referenceType":
-						typ, err = r.str()
-					case "referenceLocator":
-						loc, err = r.str()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
+				err := r.fields(field{"referenceCategory", &cat}, field{"referenceType", &typ}, field{"referenceLocator", &loc})
 				externalRef(&c, cat, typ, loc)
 				return err
 			})
