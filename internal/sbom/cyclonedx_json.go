@@ -9,7 +9,7 @@ import (
 func parseCycloneDXJSON(data []byte, lim Limits) (*Document, error) {
 	r := newJSONReader(data, lim.MaxDepth)
 	b := newCDXBuilder(CycloneDXJSON, lim)
-	err := r.object(func(key []byte) error {
+	err := r.document(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "specVersion":
@@ -31,9 +31,6 @@ func parseCycloneDXJSON(data []byte, lim Limits) (*Document, error) {
 		}
 		return err
 	})
-	if err == nil {
-		err = r.end()
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -144,6 +144,15 @@ func (r *jsonReader) array(fn func() error) error {
 }
 
 // skip consumes one value of any type, checking it as it goes.
+// document reads a document's top-level object and checks that nothing
+// but whitespace follows it.
+func (r *jsonReader) document(fn func(key []byte) error) error {
+	if err := r.object(fn); err != nil {
+		return err
+	}
+	return r.end()
+}
+
 // field names a string member of an object and where its value goes.
 type field struct {
 	key string

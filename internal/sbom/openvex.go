@@ -9,7 +9,7 @@ func parseOpenVEX(data []byte, lim Limits) (*Document, error) {
 	r := newJSONReader(data, lim.MaxDepth)
 	d := &Document{Format: OpenVEX}
 	var timestamp, author string
-	err := r.object(func(key []byte) error {
+	err := r.document(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "@context":
@@ -44,9 +44,6 @@ func parseOpenVEX(data []byte, lim Limits) (*Document, error) {
 		}
 		return err
 	})
-	if err == nil {
-		err = r.end()
-	}
 	if err != nil {
 		return nil, err
 	}

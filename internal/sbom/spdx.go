@@ -196,7 +196,7 @@ func parseSPDXJSON(data []byte, lim Limits) (*Document, error) {
 			})
 		})
 	}
-	err := r.object(func(key []byte) error {
+	err := r.document(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "spdxVersion":
@@ -245,9 +245,6 @@ func parseSPDXJSON(data []byte, lim Limits) (*Document, error) {
 		}
 		return err
 	})
-	if err == nil {
-		err = r.end()
-	}
 	if err != nil {
 		return nil, err
 	}
