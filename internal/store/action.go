@@ -45,11 +45,11 @@ func (s *Store) ApplyAction(ctx context.Context, a review.Actor, number string, 
 		sets := []string{"state = $1", "updated_at = $2", "version = version + 1"}
 		if from == review.StateDraft && to != review.StateDraft {
 			sets = append(sets, "submitted_at = $2")
-			s.listingsChanged(tx) // the register shows versions under review
+			s.registerChanged(tx) // the register shows versions under review
 		}
 		if to.Closed() {
 			sets = append(sets, "closed_at = $2")
-			s.listingsChanged(tx)
+			s.registerChanged(tx)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET `+strings.Join(sets, ", ")+` WHERE id = $3 AND version = $4`, to, now, c.ID, c.Version)
 		if err != nil {

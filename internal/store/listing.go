@@ -92,7 +92,7 @@ func (s *Store) listingEvent(ctx context.Context, tx *sql.Tx, listingID int64, s
 	if err := s.stateVerdict(ctx, tx, eventID); err != nil {
 		return err
 	}
-	s.listingsChanged(tx)
+	s.registerChanged(tx)
 	return s.audit(ctx, tx, a, "listing."+action, "listing:"+itoa(listingID), map[string]string{"status": string(st), "reason": reason})
 }
 

@@ -316,7 +316,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return review.Internal(fmt.Errorf("begin: %w", err))
 	}
 	err = fn(tx)
-	listings := s.changedListings(tx)
+	changed := s.changedRegister(tx)
 	if err != nil {
 		tx.Rollback()
 		return err
@@ -327,7 +327,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		}
 		return review.Internal(fmt.Errorf("commit: %w", err))
 	}
-	if listings {
+	if changed {
 		// The register reflects the change before the caller answers;
 		// a failure here is caught up by the next call or tick.
 		s.CatchUpRegister(ctx)
@@ -335,15 +335,16 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// listingsChanged marks a transaction as one that writes listing events.
-func (s *Store) listingsChanged(tx *sql.Tx) {
+// registerChanged marks a transaction as one that changes what the
+// register shows: listing events, cases opened or closed.
+func (s *Store) registerChanged(tx *sql.Tx) {
 	s.dirtyMu.Lock()
 	s.dirty[tx] = true
 	s.dirtyMu.Unlock()
 }
 
-// changedListings reports (and forgets) whether tx wrote listing events.
-func (s *Store) changedListings(tx *sql.Tx) bool {
+// changedRegister reports (and forgets) whether tx changed the register.
+func (s *Store) changedRegister(tx *sql.Tx) bool {
 	s.dirtyMu.Lock()
 	defer s.dirtyMu.Unlock()
 	ok := s.dirty[tx]

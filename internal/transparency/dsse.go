@@ -162,9 +162,7 @@ func parseOwnEnvelope(b []byte) (Envelope, bool) {
 		}
 		s = s[1:]
 		e.Signatures = append(e.Signatures, sig)
-		if strings.HasPrefix(s, ",") {
-			s = s[1:]
-		}
+		s = strings.TrimPrefix(s, ",")
 	}
 	return e, ok && s == "]}"
 }
