@@ -36,6 +36,12 @@ func TestRegisterMatchesDatabase(t *testing.T) {
 				for _, l := range e.allListings(t, e.f.Actors["office"]) {
 					queries := []store.ListingQuery{{ListingID: l.ListingID}, {PURL: l.PURL}, {CPE: l.CPE}, {ProductID: l.ProductID, Version: l.Version},
 						{PURL: purlWithoutVersion(l.PURL)}, {ListingID: l.ListingID, AsOf: e.clk.Today().String()}}
+					// The comparison means something only if the register
+					// itself answers: every listing, by id, for an
+					// anonymous caller (public in full, else not disclosed).
+					if !e.s.RegisterLookupForTest(store.ListingQuery{ListingID: l.ListingID}) {
+						t.Fatalf("%s: the register did not answer listing %d from memory", stage, l.ListingID)
+					}
 					vs, _ := e.s.Version(e.ctx, l.VersionID)
 					if vs.ArtifactSHA256 != "" {
 						queries = append(queries, store.ListingQuery{Digest: "sha256:" + vs.ArtifactSHA256})
