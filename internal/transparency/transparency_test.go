@@ -320,3 +320,65 @@ func TestParseEnvelope(t *testing.T) {
 }
 
 func tlogStoredHashCount(n int64) int64 { return tlog.StoredHashCount(n) }
+
+// TestInclusionProofEveryEntry compares the tree's proofs with tlog's own
+// for every entry of every size up to 130, and again after a truncation
+// gave a size different hashes.
+func TestInclusionProofEveryEntry(t *testing.T) {
+	var tree Tree
+	var stored []tlog.Hash
+	for i := range 130 {
+		hs, err := tree.Append([]byte(fmt.Sprintf("entry %d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, hs...)
+	}
+	check := func(stored []tlog.Hash, sizes ...int64) {
+		t.Helper()
+		read := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+			out := make([]tlog.Hash, len(idx))
+			for i, x := range idx {
+				out[i] = stored[x]
+			}
+			return out, nil
+		})
+		for n := int64(1); n <= 130; n++ {
+			sizes = append(sizes, n)
+		}
+		for _, n := range sizes {
+			for i := range n {
+				want, err := tlog.ProveRecord(n, i, read)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := tree.InclusionProof(i, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Fatalf("entry %d of %d: %d hashes, tlog %d", i, n, len(got), len(want))
+				}
+				for k := range want {
+					if !bytes.Equal(got[k], want[k][:]) {
+						t.Fatalf("entry %d of %d: hash %d differs from tlog's", i, n, k)
+					}
+				}
+			}
+		}
+	}
+	check(stored)
+	if _, err := tree.InclusionProof(0, 127); err != nil { // 127 is the size whose right edge is kept
+		t.Fatal(err)
+	}
+	tree.Truncate(100)
+	stored = stored[:tlog.StoredHashCount(100)]
+	for i := 100; i < 130; i++ {
+		hs, err := tree.Append([]byte(fmt.Sprintf("other entry %d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, hs...)
+	}
+	check(stored, 127)
+}

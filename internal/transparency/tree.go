@@ -2,7 +2,9 @@ package transparency
 
 import (
 	"fmt"
+	"math/bits"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -15,6 +17,7 @@ type Tree struct {
 	mu     sync.RWMutex
 	hashes []tlog.Hash
 	size   int64
+	right  atomic.Pointer[rightEdge] // of the newest size proved
 }
 
 // Size is the number of entries.
@@ -102,15 +105,107 @@ func (t *Tree) Root(n int64) (tlog.Hash, error) {
 	return tlog.TreeHash(n, tlog.HashReaderFunc(t.read))
 }
 
-// InclusionProof proves entry index in the tree of size n.
+// InclusionProof proves entry index in the tree of size n (RFC 6962
+// PATH, leaf to root). The proof walks down from the root: a sibling to
+// the left is always a complete subtree, whose hash is stored; one to the
+// right is complete too, except on the tree's right edge, where it is a
+// suffix [s, n) whose hash edge(n) computes once per size.
 func (t *Tree) InclusionProof(index, n int64) ([][]byte, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if index < 0 || index >= n || n > t.size {
 		return nil, fmt.Errorf("transparency: no entry %d in a tree of %d (log size %d)", index, n, t.size)
 	}
-	p, err := tlog.ProveRecord(n, index, tlog.HashReaderFunc(t.read))
-	return flatten(p), err
+	e := t.edge(n)
+	depth := 0
+	for w := n - 1; w > 0; w >>= 1 {
+		depth++
+	}
+	flat := make([]byte, 0, depth*tlog.HashSize)
+	var levels [64]int // the siblings' stored-hash indexes, root first, or -1 - edge slot
+	k := 0
+	lo, hi := int64(0), n
+	for hi-lo > 1 {
+		split := int64(1) << (bits.Len64(uint64(hi-lo-1)) - 1) // the largest power of two below hi-lo
+		mid := lo + split
+		if index < mid {
+			if w := n - mid; hi == n && w&(w-1) != 0 {
+				levels[k] = -1 - e.slot(mid)
+			} else {
+				levels[k] = int(tlog.StoredHashIndex(bits.TrailingZeros64(uint64(hi-mid)), mid>>bits.TrailingZeros64(uint64(hi-mid))))
+			}
+			hi = mid
+		} else {
+			levels[k] = int(tlog.StoredHashIndex(bits.TrailingZeros64(uint64(split)), lo>>bits.TrailingZeros64(uint64(split))))
+			lo = mid
+		}
+		k++
+	}
+	out := make([][]byte, k)
+	for i := k - 1; i >= 0; i-- {
+		var h *tlog.Hash
+		if x := levels[i]; x < 0 {
+			h = &e.hashes[-1-x]
+		} else {
+			h = &t.hashes[x]
+		}
+		flat = append(flat, h[:]...)
+		out[k-1-i] = flat[len(flat)-tlog.HashSize:]
+	}
+	return out, nil
+}
+
+// rightEdge holds, for one tree size n, the hashes of the suffixes [s, n)
+// of the tree's right edge that are not complete subtrees.
+type rightEdge struct {
+	n      int64
+	starts []int64
+	hashes []tlog.Hash
+}
+
+func (e *rightEdge) slot(start int64) int {
+	for i, s := range e.starts {
+		if s == start {
+			return i
+		}
+	}
+	panic("transparency: suffix not on the right edge")
+}
+
+// edge returns the right edge of size n, computing it when the size
+// changed; callers hold the read lock.
+func (t *Tree) edge(n int64) *rightEdge {
+	if e := t.right.Load(); e != nil && e.n == n {
+		return e
+	}
+	e := &rightEdge{n: n}
+	for lo := int64(0); n-lo > 1; {
+		mid := lo + int64(1)<<(bits.Len64(uint64(n-lo-1))-1)
+		if w := n - mid; w&(w-1) != 0 {
+			e.starts = append(e.starts, mid)
+			e.hashes = append(e.hashes, t.suffixHash(mid, n))
+		}
+		lo = mid
+	}
+	t.right.Store(e)
+	return e
+}
+
+// suffixHash is the hash of leaves [s, n): its complete subtrees, largest
+// first, folded from the right.
+func (t *Tree) suffixHash(s, n int64) tlog.Hash {
+	var parts []tlog.Hash
+	for lo := s; lo < n; {
+		size := int64(1) << (bits.Len64(uint64(n-lo)) - 1)
+		level := bits.TrailingZeros64(uint64(size))
+		parts = append(parts, t.hashes[tlog.StoredHashIndex(level, lo>>level)])
+		lo += size
+	}
+	h := parts[len(parts)-1]
+	for i := len(parts) - 2; i >= 0; i-- {
+		h = tlog.NodeHash(parts[i], h)
+	}
+	return h
 }
 
 // ConsistencyProof proves the tree of size to extends that of size from.
@@ -143,5 +238,6 @@ func (t *Tree) Truncate(n int64) {
 	if n < t.size {
 		t.hashes = t.hashes[:tlog.StoredHashCount(n)]
 		t.size = n
+		t.right.Store(nil) // new entries may give a size it held other hashes
 	}
 }
