@@ -43,6 +43,13 @@ func BenchmarkEligibility(b *testing.B) {
 			break
 		}
 	}
+	// As serve does before it listens.
+	if err := s.CatchUpRegister(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Checkpoint(ctx); err != nil {
+		b.Fatal(err)
+	}
 	ids, err := s.SyntheticListingIDs(ctx)
 	if err != nil {
 		b.Fatal(err)

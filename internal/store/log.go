@@ -46,40 +46,32 @@ func (s *Store) SequencerWake() <-chan struct{} { return s.logWake }
 // a salted commitment otherwise.
 func (s *Store) stateVerdict(ctx context.Context, tx *sql.Tx, eventID int64) error {
 	var (
-		caseID                                              int64
-		listingID                                           int64
-		scope, validUntil, createdAt, number, outcome       string
-		sector, decidedAt, catalogue, version, purl, cpe    string
-		artifact, product, provider, status, action, reason string
-		at                                                  string
-		seq                                                 int
+		f                           verdictFacts
+		caseID                      int64
+		createdAt, decidedAt, scope string
 	)
 	err := tx.QueryRowContext(ctx, `SELECT l.id, l.scope, l.valid_until, l.created_at, c.id, c.number, c.outcome, c.sector, c.decided_at,
 		c.catalog_version, v.version, v.purl, v.cpe, v.artifact_sha256, p.name, o.name, e.status, e.action, e.reason, e.at,
 		(SELECT COUNT(*) FROM listing_events x WHERE x.listing_id = l.id AND x.id <= e.id)
 		FROM listing_events e JOIN listings l ON l.id = e.listing_id JOIN cases c ON c.id = l.case_id
 		JOIN product_versions v ON v.id = l.version_id JOIN products p ON p.id = v.product_id JOIN orgs o ON o.id = p.provider_org_id
-		WHERE e.id = $1`, eventID).Scan(&listingID, &scope, &validUntil, &createdAt, &caseID, &number, &outcome, &sector, &decidedAt,
-		&catalogue, &version, &purl, &cpe, &artifact, &product, &provider, &status, &action, &reason, &at, &seq)
+		WHERE e.id = $1`, eventID).Scan(&f.listingID, &scope, &f.validUntil, &createdAt, &caseID, &f.number, &f.outcome, &f.sector, &decidedAt,
+		&f.catalogue, &f.version, &f.purl, &f.cpe, &f.artifact, &f.product, &f.provider, &f.status, &f.action, &f.reason, &f.at, &f.seq)
 	if err != nil {
 		return wrap("verdict", err)
 	}
+	f.scope, f.validFrom, f.decidedAt = review.Scope(scope), dateOf(createdAt), dateOf(decidedAt)
 	conds, err := s.conditionsTx(ctx, tx, caseID)
 	if err != nil {
 		return err
 	}
-	v := transparency.Verdict{Case: number, Outcome: outcome, ListingID: listingID, Status: status, Event: action, Reason: reason,
-		Sequence: seq, Scope: scope, Sector: sector, Product: product, Provider: provider, Version: version,
-		ValidFrom: dateOf(createdAt), ValidUntil: validUntil, DecidedAt: dateOf(decidedAt), IssuedAt: at, Catalogue: catalogue}
 	for _, c := range conds {
-		v.Conditions = append(v.Conditions, transparency.Condition{Text: c.Text, Due: c.Due})
+		f.conds = append(f.conds, transparency.Condition{Text: c.Text, Due: c.Due})
 	}
-	st := transparency.Statement{Type: transparency.StatementType, PredicateType: transparency.PredicateType,
-		Subject: []transparency.Subject{transparency.SubjectFor(purl, cpe, provider, product, version, artifact)}, Predicate: v}
-	env := transparency.SignEnvelope(s.keys.Load().Verdict, transparency.PayloadType, st.Marshal()).Marshal()
+	env := transparency.SignEnvelope(s.keys.Load().Verdict, transparency.PayloadType, f.statement().Marshal()).Marshal()
 	kind, entry := transparency.KindVerdict, env
 	var salt []byte
-	if review.Scope(scope) != review.ScopePublic {
+	if f.scope != review.ScopePublic {
 		salt = make([]byte, transparency.SaltSize)
 		rand.Read(salt)
 		kind, entry = transparency.KindCommitment, transparency.Commitment(salt, env)
@@ -90,6 +82,32 @@ func (s *Store) stateVerdict(ctx context.Context, tx *sql.Tx, eventID int64) err
 	}
 	s.wakeSequencer()
 	return nil
+}
+
+// verdictFacts are what a verdict statement says about a listing event.
+// The sequencer reads them from the database when the event happens; the
+// register rebuilds them from memory to serve the signed statement without
+// a query, and one function turns both into the statement.
+type verdictFacts struct {
+	listingID                  int64
+	seq                        int // the event's place in the listing's history, from 1
+	scope                      review.Scope
+	number, outcome, sector    string
+	decidedAt, catalogue       string
+	validFrom, validUntil      string
+	product, provider, version string
+	purl, cpe, artifact        string
+	status, action, reason, at string
+	conds                      []transparency.Condition
+}
+
+func (f *verdictFacts) statement() transparency.Statement {
+	return transparency.Statement{Type: transparency.StatementType, PredicateType: transparency.PredicateType,
+		Subject: []transparency.Subject{transparency.SubjectFor(f.purl, f.cpe, f.provider, f.product, f.version, f.artifact)},
+		Predicate: transparency.Verdict{Case: f.number, Outcome: f.outcome, ListingID: f.listingID, Status: f.status, Event: f.action,
+			Reason: f.reason, Sequence: f.seq, Scope: string(f.scope), Sector: f.sector, Product: f.product, Provider: f.provider,
+			Version: f.version, Conditions: f.conds, ValidFrom: f.validFrom, ValidUntil: f.validUntil, DecidedAt: f.decidedAt,
+			IssuedAt: f.at, Catalogue: f.catalogue}}
 }
 
 // dateOf keeps the date of an RFC 3339 time.
@@ -204,6 +222,9 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 		}
 		if len(batch) == 0 {
 			return nil
+		}
+		if s.reg.isLoaded() {
+			s.registerChanged(tx) // it reads the new statements' signatures after the commit
 		}
 		size := s.tree.Size()
 		firstStored := s.tree.StoredCount()

@@ -3,9 +3,12 @@ package store
 import (
 	"cmp"
 	"context"
+	"crypto/ed25519"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"hash/maphash"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +18,9 @@ import (
 
 	"shencha/internal/calendar"
 	"shencha/internal/review"
+	"shencha/internal/transparency"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // The eligibility register in memory. Buyers ask about product versions
@@ -47,16 +53,23 @@ type regListing struct {
 	number, sector, validUntil str
 	version, prev              int32 // its version; the version's previous listing (-1)
 	first, last                int32 // its events
+	decided, catalogue         str   // the case's decision date and catalogue version
 	scope                      uint8 // index in scopes
+	outcome                    uint8 // the case's outcome, in the register's words
 	conditional                bool  // has conditions, read from the database
 }
 
-// regEvent is one listing event.
+// regEvent is one listing event. A public event's signed statement is
+// rebuilt from the register when asked for; the event keeps what cannot
+// be rebuilt: the envelope's signature and key id, and its log index.
 type regEvent struct {
 	id, at         int64 // at: Unix nanoseconds
 	reason         str
-	next           int32 // the listing's next event, -1 ends
-	status, action uint8 // indexes in the register's words
+	next           int32  // the listing's next event, -1 ends
+	logIdx         uint32 // its entry's index + 1, 0 while unknown
+	sig            uint32 // its signature's slot in sigs + 1, 0 while unknown
+	status, action uint8  // indexes in the register's words
+	key            uint8  // its signature's key id, an index in keyIDs
 }
 
 var scopes = []review.Scope{review.ScopePublic, review.ScopeSector, review.ScopeParties}
@@ -78,6 +91,11 @@ type register struct {
 	byDigest  map[uint64]int32
 	byProdVer map[uint64]int32
 	seed      maphash.Seed
+	// sigs holds the statements' signatures, ed25519.SignatureSize bytes
+	// a slot; keyIDs the keys that made them.
+	sigs    []byte
+	keyIDs  []string
+	logSeen int64 // the newest log entry read, -1 for none
 	// open maps a version to the newest open case about it.
 	open      map[int64]string
 	lastEvent int64
@@ -86,7 +104,7 @@ type register struct {
 
 func newRegister() *register {
 	return &register{interned: map[string]str{}, wordIdx: map[string]uint8{}, versionAt: map[int64]int32{}, listingAt: map[int64]int32{},
-		byPURL: map[uint64]int32{}, byCPE: map[uint64]int32{}, byDigest: map[uint64]int32{}, byProdVer: map[uint64]int32{}, seed: maphash.MakeSeed()}
+		byPURL: map[uint64]int32{}, byCPE: map[uint64]int32{}, byDigest: map[uint64]int32{}, byProdVer: map[uint64]int32{}, seed: maphash.MakeSeed(), logSeen: -1}
 }
 
 // grow sizes the register for a first load.
@@ -199,7 +217,7 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 		return err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.status, e.at, e.action, e.reason, l.id, l.case_id, l.scope, l.valid_until, l.created_at,
-		c.number, c.sector, (SELECT COUNT(*) FROM conditions k WHERE k.case_id = c.id),
+		c.number, c.sector, (SELECT COUNT(*) FROM conditions k WHERE k.case_id = c.id), c.outcome, c.decided_at, c.catalog_version,
 		v.id, v.product_id, v.version, v.purl, v.cpe, v.artifact_sha256, p.name, o.name
 		FROM listing_events e JOIN listings l ON l.id = e.listing_id JOIN cases c ON c.id = l.case_id
 		JOIN product_versions v ON v.id = l.version_id JOIN products p ON p.id = v.product_id JOIN orgs o ON o.id = p.provider_org_id
@@ -230,10 +248,11 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 			status, action, reason                     string
 			at, scope, until, created, number, sector  string
 			nconds                                     int
+			outcome, decided, catalogue                string
 			version, purl, cpe, digest, prod, provider string
 		)
 		if err := rows.Scan(&eid, &status, &at, &action, &reason, &lid, &caseID, &scope, &until, &created, &number, &sector, &nconds,
-			&vid, &pid, &version, &purl, &cpe, &digest, &prod, &provider); err != nil {
+			&outcome, &decided, &catalogue, &vid, &pid, &version, &purl, &cpe, &digest, &prod, &provider); err != nil {
 			return wrap("register", err)
 		}
 		vi, ok := g.versionAt[vid]
@@ -261,7 +280,7 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 			li = int32(len(g.listings))
 			g.listings = append(g.listings, regListing{id: lid, caseID: caseID, created: parseTS(created).UnixNano(), number: g.intern(number),
 				sector: g.intern(sector), validUntil: g.intern(until), version: vi, prev: g.versions[vi].last, first: -1, last: -1,
-				scope: sc, conditional: nconds > 0})
+				scope: sc, conditional: nconds > 0, outcome: g.word(outcome), decided: g.intern(dateOf(decided)), catalogue: g.intern(catalogue)})
 			g.listingAt[lid] = li
 			g.versions[vi].last = li
 		}
@@ -277,8 +296,74 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 		l.last = ei
 		g.lastEvent = eid
 	}
+	if err := rows.Err(); err != nil {
+		return wrap("register", err)
+	}
 	g.loaded = true
+	return s.catchUpSignatures(ctx, g)
+}
+
+// catchUpSignatures reads the signatures and log indexes of the public
+// statements appended since the last call. Only the envelope's tail is
+// read: a signature is the end of the envelope Marshal writes.
+func (s *Store) catchUpSignatures(ctx context.Context, g *register) error {
+	tail := `substr(envelope, -400)`
+	if s.dialect == Postgres {
+		tail = `right(envelope, 400)`
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT idx, listing_event_id, `+tail+` FROM log_entries
+		WHERE idx > $1 AND kind = $2 AND listing_event_id IS NOT NULL ORDER BY idx`, g.logSeen, transparency.KindVerdict)
+	if err != nil {
+		return wrap("register", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx, eid int64
+		var end string
+		if err := rows.Scan(&idx, &eid, &end); err != nil {
+			return wrap("register", err)
+		}
+		ei, found := slices.BinarySearchFunc(g.events, eid, func(e regEvent, id int64) int { return cmp.Compare(e.id, id) })
+		if !found {
+			break // an event the register has not read yet: the next catch-up reads both
+		}
+		g.logSeen = idx
+		keyID, sig, ok := envelopeSignature(end)
+		if !ok || idx >= math.MaxUint32 {
+			continue // answered from the database
+		}
+		k := slices.Index(g.keyIDs, keyID)
+		if k < 0 {
+			if len(g.keyIDs) == math.MaxUint8 {
+				continue
+			}
+			k = len(g.keyIDs)
+			g.keyIDs = append(g.keyIDs, keyID)
+		}
+		g.sigs = append(g.sigs, sig...)
+		e := &g.events[ei]
+		e.logIdx, e.sig, e.key = uint32(idx+1), uint32(len(g.sigs)/ed25519.SignatureSize), uint8(k)
+	}
 	return wrap("register", rows.Err())
+}
+
+// envelopeSignature reads the key id and signature from the end of an
+// envelope with one signature, as Marshal writes it.
+func envelopeSignature(end string) (keyID string, sig []byte, ok bool) {
+	const open, mid, close = `"signatures":[{"keyid":"`, `","sig":"`, `"}]}`
+	i := strings.LastIndex(end, open)
+	if i < 0 || !strings.HasSuffix(end, close) {
+		return "", nil, false
+	}
+	keyID, rest, ok := strings.Cut(end[i+len(open):len(end)-len(close)], mid)
+	if !ok || strings.ContainsAny(keyID, `"\`) {
+		return "", nil, false
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(rest)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return "", nil, false
+	}
+	return keyID, sig, true
 }
 
 // registerAnswer answers a query from memory when it can: no date in the
@@ -293,7 +378,8 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 	}
 	asOf := calendar.DateOf(now).String()
 	out := make([]ListingAnswer, 0, len(picks))
-	for _, p := range picks {
+	for i := range picks {
+		p := &picks[i]
 		ans := p.answer
 		ans.AsOf = asOf
 		if p.scope != review.ScopePublic {
@@ -307,12 +393,40 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 				return nil, false, err
 			}
 		}
-		if ans.Attestation, err = s.attestation(ctx, p.eventID); err != nil {
+		if ans.Attestation, err = s.signedFromRegister(ctx, p); ans.Attestation == nil && err == nil {
+			ans.Attestation, err = s.attestation(ctx, p.eventID)
+		}
+		if err != nil {
 			return nil, false, err
 		}
 		out = append(out, ans)
 	}
 	return out, true, nil
+}
+
+// signedFromRegister builds a public, unconditional listing's attestation
+// without a query: the statement rebuilt from the register, the signature
+// and log index the register read, the proof and checkpoint from the tree
+// in memory. The rebuilt envelope must hash to the log's entry, so a
+// statement that says something the register does not (a name changed
+// since, a different encoding) is never served: nil sends the caller to
+// the database.
+func (s *Store) signedFromRegister(ctx context.Context, p *regPick) (*transparency.Attestation, error) {
+	head := s.head.Load()
+	if p.conditional || p.sig == nil || head == nil || head.Size <= p.logIdx {
+		return nil, nil
+	}
+	env := transparency.Envelope{PayloadType: transparency.PayloadType, Payload: base64.StdEncoding.EncodeToString(p.facts.statement().Marshal()),
+		Signatures: []transparency.Signature{{KeyID: p.keyID, Sig: base64.StdEncoding.EncodeToString(p.sig)}}}
+	proof, err := s.InclusionProof(ctx, p.logIdx, head.Size)
+	if err != nil {
+		return nil, err
+	}
+	if leaf, err := s.tree.LeafHash(p.logIdx); err != nil || leaf != tlog.RecordHash(env.Marshal()) {
+		s.regMisses.Add(1)
+		return nil, nil
+	}
+	return &transparency.Attestation{Kind: transparency.KindVerdict, Index: p.logIdx, Envelope: &env, InclusionProof: proof, Checkpoint: head.Note}, nil
 }
 
 // regPick is what the register holds about one answer.
@@ -322,6 +436,11 @@ type regPick struct {
 	caseID      int64
 	eventID     int64
 	conditional bool
+	// The newest event's statement, when the register can rebuild it.
+	facts  verdictFacts
+	sig    []byte
+	keyID  string
+	logIdx int64
 }
 
 // lookup is the in-memory part of registerAnswer; ok is false when the
@@ -406,11 +525,23 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 			n++
 		}
 		ans.History = make([]review.ListingEvent, 0, n)
+		var last *regEvent
 		for ei := l.first; ei >= 0 && g.events[ei].at <= nowNano; ei = g.events[ei].next {
 			e := &g.events[ei]
 			ans.History = append(ans.History, review.ListingEvent{Status: review.ListingStatus(g.words[e.status]), At: time.Unix(0, e.at).UTC(),
 				Action: g.words[e.action], Reason: g.get(e.reason)})
-			p.eventID = e.id
+			p.eventID, last = e.id, e
+		}
+		if last != nil && last.sig > 0 {
+			at := time.Unix(0, last.at).UTC()
+			k := int(last.sig) * ed25519.SignatureSize
+			p.sig = g.sigs[k-ed25519.SignatureSize : k : k]
+			p.keyID, p.logIdx = g.keyIDs[last.key], int64(last.logIdx)-1
+			p.facts = verdictFacts{listingID: l.id, seq: n, scope: sc, number: g.get(l.number), outcome: g.words[l.outcome], sector: g.get(l.sector),
+				decidedAt: g.get(l.decided), catalogue: g.get(l.catalogue), validFrom: time.Unix(0, l.created).UTC().Format(time.DateOnly),
+				validUntil: g.get(l.validUntil), product: ans.Product, provider: ans.Provider, version: ans.Version, purl: ans.PURL, cpe: ans.CPE,
+				artifact: hex.EncodeToString([]byte(g.get(v.digest))), status: g.words[last.status], action: g.words[last.action],
+				reason: g.get(last.reason), at: ts(at)}
 		}
 		if n > 0 {
 			ans.Status = ans.History[n-1].Status

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -61,6 +62,10 @@ func TestRegisterMatchesDatabase(t *testing.T) {
 								sj, _ := json.Marshal(slow)
 								t.Fatalf("%s: %s asks %+v:\nregister %s\ndatabase %s", stage, name, q, fj, sj)
 							}
+							// The server writes answers by hand, as encoding/json would.
+							if want, _ := json.Marshal(fast); !bytes.Equal(store.AppendListingAnswers(nil, fast), want) {
+								t.Fatalf("%s: %s asks %+v: hand-written JSON\n%s\nencoding/json\n%s", stage, name, q, store.AppendListingAnswers(nil, fast), want)
+							}
 							checked++
 						}
 					}
@@ -68,6 +73,27 @@ func TestRegisterMatchesDatabase(t *testing.T) {
 				return checked
 			}
 			n := compare("published")
+			// Once the register has read the log, it serves every public,
+			// unconditional listing's signed statement from memory, and
+			// every statement it rebuilt matched the log's entry.
+			if err := e.s.CatchUpRegister(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			fromMemory := 0
+			for _, l := range e.allListings(t, e.f.Actors["office"]) {
+				if l.Scope != review.ScopePublic || len(l.Conditions) > 0 {
+					continue
+				}
+				ok, err := e.s.AttestedFromRegister(e.ctx, store.ListingQuery{ListingID: l.ListingID})
+				if err != nil || !ok {
+					t.Fatalf("listing %d: statement not served from the register (%v)", l.ListingID, err)
+				}
+				fromMemory++
+			}
+			if fromMemory == 0 {
+				t.Fatal("no public unconditional listing in the demo to serve from memory")
+			}
+			n += compare("published, log read by the register")
 			e.clk.AddDays(1)
 			office := e.f.Actors["office"]
 			if err := e.s.ListingAction(e.ctx, office, 1, review.ListSuspend, "investigation"); err != nil {
@@ -99,7 +125,10 @@ func TestRegisterMatchesDatabase(t *testing.T) {
 				t.Fatalf("listing 1 still under re-review after withdrawal: %+v", ans)
 			}
 			n += compare("new case withdrawn")
-			t.Logf("%d answers compared", n)
+			if m := e.s.RegisterMisses(); m != 0 {
+				t.Fatalf("the register rebuilt %d statements that differ from the log", m)
+			}
+			t.Logf("%d answers compared; %d statements served from memory", n, fromMemory)
 		})
 	}
 }
@@ -160,5 +189,45 @@ func TestRegisterConcurrent(t *testing.T) {
 	slow, _ := e.s.ListingsFromDatabase(e.ctx, review.Actor{}, store.ListingQuery{ListingID: 1})
 	if !reflect.DeepEqual(fast, slow) || len(fast[0].History) != 21 {
 		t.Fatalf("after the changes: register %+v, database %+v", fast, slow)
+	}
+}
+
+// TestSyntheticRegisterFromMemory: the load tests' synthetic statements
+// say what the database says, so the register serves them from memory,
+// and its answers equal the database's.
+func TestSyntheticRegisterFromMemory(t *testing.T) {
+	e := newEnv(t, storetest.Backends()[0], at(2026, 3, 2, 9))
+	if err := e.s.SyntheticRegister(e.ctx, 40, e.f.Users["office"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.CatchUpRegister(e.ctx); err != nil { // the register is loaded, so sequencing keeps it current
+		t.Fatal(err)
+	}
+	if _, err := e.s.Sequence(e.ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := e.s.SyntheticListingIDs(e.ctx)
+	if err != nil || len(ids) != 40 {
+		t.Fatalf("%d ids, %v", len(ids), err)
+	}
+	for _, id := range ids {
+		q := store.ListingQuery{ListingID: id}
+		if ok, err := e.s.AttestedFromRegister(e.ctx, q); !ok || err != nil {
+			t.Fatalf("listing %d: not served from memory (%v)", id, err)
+		}
+		fast, err := e.s.Listings(e.ctx, review.Actor{}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := e.s.ListingsFromDatabase(e.ctx, review.Actor{}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("listing %d: register and database differ:\n%+v\n%+v", id, fast, slow)
+		}
+	}
+	if m := e.s.RegisterMisses(); m != 0 {
+		t.Fatalf("%d rebuilt statements differ from the log", m)
 	}
 }

@@ -73,6 +73,7 @@ type Store struct {
 	// changed listings (caught up after they commit).
 	reg        *register
 	regMu      sync.Mutex
+	regMisses  atomic.Int64 // statements the register rebuilt wrongly
 	dirtyMu    sync.Mutex
 	dirty      map[*sql.Tx]bool
 	tokenCache tokenCache

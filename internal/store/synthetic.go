@@ -24,8 +24,9 @@ func (s *Store) SyntheticRegister(ctx context.Context, n int, by int64) error {
 	stamp := ts(now)
 	until := now.AddDate(3, 0, 0).Format("2006-01-02")
 	var org int64
+	provider := fmt.Sprintf("Synthetic Provider %d", now.UnixNano())
 	if err := s.w.QueryRowContext(ctx, `INSERT INTO orgs (kind, name, sector, created_at) VALUES ($1, $2, '', $3) RETURNING id`,
-		review.OrgProvider, fmt.Sprintf("Synthetic Provider %d", now.UnixNano()), stamp).Scan(&org); err != nil {
+		review.OrgProvider, provider, stamp).Scan(&org); err != nil {
 		return wrap("synthetic", err)
 	}
 	keys := s.keys.Load()
@@ -87,11 +88,10 @@ func (s *Store) SyntheticRegister(ctx context.Context, n int, by int64) error {
 			}
 			envs := make([][]byte, count)
 			for i, r := range rows {
-				st := transparency.Statement{Type: transparency.StatementType, PredicateType: transparency.PredicateType,
-					Subject: []transparency.Subject{transparency.SubjectFor(r.purl, "", "", "", "", r.digest)},
-					Predicate: transparency.Verdict{Case: fmt.Sprintf("SYN-%d-%07d", org, p), Outcome: "pass", ListingID: r.lid, Status: "passed", Event: "publish",
-						Sequence: 1, Scope: "public", Product: name, Provider: "Synthetic Provider", Version: r.version, ValidFrom: dateOf(stamp),
-						ValidUntil: until, DecidedAt: dateOf(stamp), IssuedAt: stamp, Catalogue: "2026.1"}}
+				f := verdictFacts{listingID: r.lid, seq: 1, scope: review.ScopePublic, number: fmt.Sprintf("SYN-%d-%07d", org, p), outcome: "pass",
+					decidedAt: dateOf(stamp), catalogue: "2026.1", validFrom: dateOf(stamp), validUntil: until, product: name, provider: provider,
+					version: r.version, purl: r.purl, artifact: r.digest, status: "passed", action: "publish", at: stamp}
+				st := f.statement()
 				envs[i] = transparency.SignEnvelope(keys.Verdict, transparency.PayloadType, st.Marshal()).Marshal()
 			}
 			return insertRows(ctx, tx, `INSERT INTO log_queue (kind, entry, envelope, listing_event_id, created_at) VALUES `, 5, count, func(i int) []any {

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 
+	"shencha/internal/jsonout"
 	"shencha/internal/signature"
 )
 
@@ -104,12 +105,34 @@ func (e Envelope) Open(keys []ed25519.PublicKey) ([]byte, error) {
 }
 
 // Marshal gives the envelope's JSON, the bytes that enter the log.
-func (e Envelope) Marshal() []byte {
-	b, err := json.Marshal(e)
-	if err != nil {
-		panic(err) // strings only
+func (e Envelope) Marshal() []byte { return e.AppendJSON(make([]byte, 0, 64+len(e.Payload))) }
+
+// AppendJSON appends the envelope's JSON, as encoding/json writes it.
+func (e Envelope) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = jsonout.Field(b, "payloadType")
+	b = jsonout.String(b, e.PayloadType)
+	b = jsonout.Field(b, "payload")
+	b = jsonout.String(b, e.Payload)
+	b = jsonout.Field(b, "signatures")
+	if e.Signatures == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, s := range e.Signatures {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			b = jsonout.Field(b, "keyid")
+			b = jsonout.String(b, s.KeyID)
+			b = jsonout.Field(b, "sig")
+			b = jsonout.String(b, s.Sig)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
 	}
-	return b
+	return append(b, '}')
 }
 
 // ParseEnvelope reads an envelope's JSON. Envelopes this package wrote

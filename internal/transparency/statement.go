@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"shencha/internal/jsonout"
 )
 
 // StatementType is the in-toto Statement v1 type.
@@ -93,12 +95,86 @@ func SubjectFor(purl, cpe, provider, product, version, artifactSHA256 string) Su
 }
 
 // Marshal gives the statement's JSON (the envelope's payload).
-func (s Statement) Marshal() []byte {
-	b, err := json.Marshal(s)
-	if err != nil {
-		panic(err) // plain data
+func (s Statement) Marshal() []byte { return s.AppendJSON(make([]byte, 0, 1024)) }
+
+// AppendJSON appends the statement's JSON, as encoding/json writes it.
+func (s Statement) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = jsonout.Field(b, "_type")
+	b = jsonout.String(b, s.Type)
+	b = jsonout.Field(b, "subject")
+	if s.Subject == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, sub := range s.Subject {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			b = jsonout.Field(b, "name")
+			b = jsonout.String(b, sub.Name)
+			b = jsonout.Field(b, "digest")
+			if d, ok := sub.Digest["sha256"]; ok && len(sub.Digest) == 1 {
+				b = append(b, `{"sha256":`...)
+				b = jsonout.String(b, d)
+				b = append(b, '}')
+			} else {
+				b = jsonout.Value(b, sub.Digest) // keys sorted, as encoding/json does
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
 	}
-	return b
+	b = jsonout.Field(b, "predicateType")
+	b = jsonout.String(b, s.PredicateType)
+	b = jsonout.Field(b, "predicate")
+	v := &s.Predicate
+	b = append(b, '{')
+	b = jsonout.Field(b, "case")
+	b = jsonout.String(b, v.Case)
+	b = jsonout.Field(b, "outcome")
+	b = jsonout.String(b, v.Outcome)
+	b = jsonout.Field(b, "listing_id")
+	b = jsonout.Int(b, v.ListingID)
+	b = jsonout.Field(b, "status")
+	b = jsonout.String(b, v.Status)
+	b = jsonout.Field(b, "event")
+	b = jsonout.String(b, v.Event)
+	if v.Reason != "" {
+		b = jsonout.Field(b, "reason")
+		b = jsonout.String(b, v.Reason)
+	}
+	b = jsonout.Field(b, "sequence")
+	b = jsonout.Int(b, int64(v.Sequence))
+	b = jsonout.Field(b, "scope")
+	b = jsonout.String(b, v.Scope)
+	if v.Sector != "" {
+		b = jsonout.Field(b, "sector")
+		b = jsonout.String(b, v.Sector)
+	}
+	b = jsonout.Field(b, "product")
+	b = jsonout.String(b, v.Product)
+	b = jsonout.Field(b, "provider")
+	b = jsonout.String(b, v.Provider)
+	b = jsonout.Field(b, "version")
+	b = jsonout.String(b, v.Version)
+	if len(v.Conditions) > 0 {
+		b = jsonout.Field(b, "conditions")
+		b = jsonout.Value(b, v.Conditions)
+	}
+	b = jsonout.Field(b, "valid_from")
+	b = jsonout.String(b, v.ValidFrom)
+	b = jsonout.Field(b, "valid_until")
+	b = jsonout.String(b, v.ValidUntil)
+	b = jsonout.Field(b, "decided_at")
+	b = jsonout.String(b, v.DecidedAt)
+	b = jsonout.Field(b, "issued_at")
+	b = jsonout.String(b, v.IssuedAt)
+	b = jsonout.Field(b, "catalogue")
+	b = jsonout.String(b, v.Catalogue)
+	b = append(b, '}')
+	return append(b, '}')
 }
 
 // ParseStatement reads a verdict statement, checking its types.

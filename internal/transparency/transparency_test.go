@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -381,4 +382,46 @@ func TestInclusionProofEveryEntry(t *testing.T) {
 		stored = append(stored, hs...)
 	}
 	check(stored, 127)
+}
+
+// TestMarshalMatchesEncodingJSON: statements and envelopes are written by
+// hand for speed, byte for byte as encoding/json writes them, since their
+// bytes are what is signed and logged.
+func TestMarshalMatchesEncodingJSON(t *testing.T) {
+	base := Statement{Type: StatementType, PredicateType: PredicateType,
+		Subject: []Subject{SubjectFor("pkg:generic/acme/router@2.1", "", "", "", "", "")},
+		Predicate: Verdict{Case: "CSR-2026-0001", Outcome: "pass", ListingID: 7, Status: "passed", Event: "publish", Sequence: 1, Scope: "public",
+			Product: "Router", Provider: "Acme", Version: "2.1", ValidFrom: "2026-03-02", ValidUntil: "2029-03-02", DecidedAt: "2026-03-01",
+			IssuedAt: "2026-03-02T09:00:00.000000Z", Catalogue: "2026.1"}}
+	variants := []func(*Statement){
+		func(*Statement) {},
+		func(s *Statement) {
+			s.Predicate.Reason, s.Predicate.Sector = "suspended <pending> & \"checked\"", "energy"
+			s.Predicate.Conditions = []Condition{{Text: "补丁 within 30 days", Due: "2026-04-01"}, {Text: "line\nbreak", Due: ""}}
+		},
+		func(s *Statement) {
+			s.Subject = append(s.Subject, Subject{Name: "b", Digest: map[string]string{"sha512": "ab", "sha256": "cd"}})
+		},
+		func(s *Statement) { s.Subject = nil; s.Predicate.Product = "bad \xff utf8 \u2028" },
+		func(s *Statement) { s.Subject = []Subject{{Name: "no digest"}} },
+	}
+	for i, change := range variants {
+		st := base
+		change(&st)
+		want, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Marshal(); !bytes.Equal(got, want) {
+			t.Fatalf("statement %d:\n%s\nencoding/json:\n%s", i, got, want)
+		}
+	}
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	env := SignEnvelope(priv, PayloadType, base.Marshal())
+	for i, e := range []Envelope{env, {PayloadType: "x<y"}, {Signatures: []Signature{}}, {Signatures: []Signature{{KeyID: "a"}, {KeyID: "b&", Sig: "c"}}}} {
+		want, _ := json.Marshal(e)
+		if got := e.Marshal(); !bytes.Equal(got, want) {
+			t.Fatalf("envelope %d:\n%s\nencoding/json:\n%s", i, got, want)
+		}
+	}
 }

@@ -155,6 +155,16 @@ func (t *Tree) InclusionProof(index, n int64) ([][]byte, error) {
 	return out, nil
 }
 
+// LeafHash is the hash of entry index.
+func (t *Tree) LeafHash(index int64) (tlog.Hash, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if index < 0 || index >= t.size {
+		return tlog.Hash{}, fmt.Errorf("transparency: no entry %d (log size %d)", index, t.size)
+	}
+	return t.hashes[tlog.StoredHashIndex(0, index)], nil
+}
+
 // rightEdge holds, for one tree size n, the hashes of the suffixes [s, n)
 // of the tree's right edge that are not complete subtrees.
 type rightEdge struct {
