@@ -4,6 +4,7 @@
 package scan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -79,22 +80,25 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 	statements := append(slices.Clone(doc.VEX), vex...)
 	// Components in purl order give findings in (purl, advisory) order, as
 	// Match returns advisories by id; a package listed twice is reported
-	// once, under its first purl in that order.
-	order := make([]int32, len(doc.Components))
-	for i := range order {
-		order[i] = int32(i)
+	// once, under its first purl in that order (components with the same
+	// purl in document order).
+	type ref struct {
+		purl string // a copy, for the sort to compare without going through doc
+		i    int
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(doc.Components[a].PURL, doc.Components[b].PURL) })
-	type matched struct {
-		c       *sbom.Component
-		p       vuln.Package
-		matches []vuln.Match
+	order := make([]ref, len(doc.Components))
+	for i, c := range doc.Components {
+		order[i] = ref{c.PURL, i}
 	}
-	var found []matched
-	total := 0
-	seen := map[vuln.Package]bool{}
-	for _, i := range order {
-		c := &doc.Components[i]
+	slices.SortFunc(order, func(a, b ref) int { return cmp.Or(strings.Compare(a.purl, b.purl), cmp.Compare(a.i, b.i)) })
+	// The batch makes each match only once the findings, of known number,
+	// are allocated: it is copied into its finding and not kept.
+	batch := db.Batch(len(order))
+	matched := make([]Component, 0, len(order)) // by the batch's package index
+	type pkg struct{ eco, name, version string }
+	seen := make(map[pkg]bool, len(order))
+	for _, o := range order {
+		c := &doc.Components[o.i]
 		if c.PURL == "" {
 			r.Unmatched["no_purl"]++
 			continue
@@ -104,29 +108,27 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 			r.Unmatched[unmatchedReason(err)]++
 			continue
 		}
-		key := vuln.Package{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version}
+		key := pkg{p.Ecosystem, p.Name, p.Version}
 		if seen[key] {
 			continue
 		}
-		matches, err := db.Match(p)
-		if err != nil {
+		if _, err := batch.Add(p); err != nil {
 			r.Unmatched[unmatchedReason(err)]++
 			continue
 		}
 		seen[key] = true
-		if len(matches) > 0 {
-			found = append(found, matched{c, p, matches})
-			total += len(matches)
-		}
+		matched = append(matched, Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL})
 	}
-	r.Findings = make([]Finding, 0, total)
-	for _, x := range found {
-		for _, m := range x.matches {
-			f := Finding{Component: Component{Ref: x.c.Ref, Name: x.c.Name, Version: x.c.Version, PURL: x.c.PURL}, Ecosystem: x.p.Ecosystem,
-				Advisory: m.ID, Aliases: m.Aliases, Summary: m.Summary, Severity: m.Severity, Fixed: m.Fixed, Notes: m.Notes}
-			applyVEX(&f, statements)
-			r.Findings = append(r.Findings, f)
-		}
+	r.Findings = make([]Finding, batch.Len())
+	n := 0
+	for i, m := range batch.All() {
+		f := &r.Findings[n]
+		n++
+		// Field by field: a Finding is large, and building one to copy
+		// it into the slice cost more.
+		f.Component, f.Ecosystem, f.Advisory, f.Aliases, f.Summary, f.Severity, f.Fixed, f.Notes =
+			matched[i], m.Package.Ecosystem, m.ID, m.Aliases, m.Summary, m.Severity, m.Fixed, m.Notes
+		applyVEX(f, statements)
 	}
 	r.count()
 	return r

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/google/osv-scalibr/semantic"
@@ -20,7 +21,7 @@ type DB struct {
 	solo  [][]string // per record: its aliases without its id, sorted, or nil
 	comp  []int32    // per record: its component of the alias graph (records sharing ids or aliases)
 	byID  map[string]int
-	index map[string][]entry // by indexKey
+	index map[indexKey][]entry
 	// goFolded maps the lower case of each Go module path in index to
 	// the paths, for foldedGo.
 	goFolded map[string][]string
@@ -35,6 +36,28 @@ type entry struct {
 	suffix    string
 	versions  []string // normalised
 	ranges    []prange
+	// fixed, shared by the record's entries for one package when none of
+	// them has an ecosystem suffix, are their fixed versions as
+	// fixedVersions gives them for any version (nil when they have a
+	// suffix): a match then takes those above its version without
+	// evaluating the entries again.
+	fixed *fixedList
+}
+
+// fixedList is fixedVersions of some entries for every version: raw
+// lowest first, v their parsed forms.
+type fixedList struct {
+	raw []string
+	v   []*version
+}
+
+// above is fixedVersions of the entries for v: the fixed versions above it.
+func (l *fixedList) above(v *version) []string {
+	i := sort.Search(len(l.v), func(i int) bool { return compare(l.v[i], v) > 0 })
+	if i == len(l.raw) {
+		return nil
+	}
+	return l.raw[i:len(l.raw):len(l.raw)] // capped: the slice is shared
 }
 
 // prange is a range prepared for evaluation: events parsed and sorted, or
@@ -60,7 +83,9 @@ type pevent struct {
 	v    *version // nil for introduced "0"
 }
 
-func indexKey(base, name string) string { return base + "\x00" + name }
+// indexKey is an ecosystem without its suffix and a package name as
+// normName gives it.
+type indexKey struct{ base, name string }
 
 // NewDB indexes records. Records with the same id are reduced to one (the
 // later modified, then the higher hash of Raw). The records must not be
@@ -79,7 +104,7 @@ func NewDB(records []Record) *DB {
 		recs = append(recs, r)
 	}
 	slices.SortFunc(recs, func(a, b Record) int { return strings.Compare(a.ID, b.ID) })
-	db := &DB{recs: recs, sev: make([]Severity, len(recs)), solo: make([][]string, len(recs)), byID: make(map[string]int, len(recs)), index: map[string][]entry{}, goFolded: map[string][]string{}}
+	db := &DB{recs: recs, sev: make([]Severity, len(recs)), solo: make([][]string, len(recs)), byID: make(map[string]int, len(recs)), index: map[indexKey][]entry{}, goFolded: map[string][]string{}}
 	h := sha256.New()
 	var n [binary.MaxVarintLen64]byte
 	for i, r := range recs {
@@ -106,7 +131,7 @@ func NewDB(records []Record) *DB {
 				e.ranges = append(e.ranges, prepareRange(base, a.Package.Name, rg))
 			}
 			name := normName(base, a.Package.Name)
-			key := indexKey(base, name)
+			key := indexKey{base, name}
 			if base == "Go" && len(db.index[key]) == 0 {
 				lower := strings.ToLower(name)
 				db.goFolded[lower] = append(db.goFolded[lower], name)
@@ -116,7 +141,38 @@ func NewDB(records []Record) *DB {
 	}
 	db.digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	db.comp = components(recs)
+	for _, entries := range db.index {
+		prepareFixed(entries)
+	}
 	return db
+}
+
+// prepareFixed gives each run of one record's entries for a package
+// (adjacent in the index) its fixedList, unless one of them has a suffix:
+// which of those apply depends on the package's ecosystem.
+func prepareFixed(entries []entry) {
+	for from := 0; from < len(entries); {
+		to := from + 1
+		for to < len(entries) && entries[to].rec == entries[from].rec {
+			to++
+		}
+		run := entries[from:to]
+		if !slices.ContainsFunc(run, func(e entry) bool { return e.suffix != "" }) {
+			all := make([]*entry, len(run))
+			for i := range run {
+				all[i] = &run[i]
+			}
+			l := &fixedList{}
+			for _, ev := range fixedEvents(all, nil) {
+				l.raw = append(l.raw, ev.raw)
+				l.v = append(l.v, ev.v)
+			}
+			for i := range run {
+				run[i].fixed = l
+			}
+		}
+		from = to
+	}
 }
 
 // components labels each record with its component of the graph in which

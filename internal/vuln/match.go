@@ -3,6 +3,7 @@ package vuln
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -95,71 +96,189 @@ func (db *DB) MatchPURL(purl string) ([]Match, error) {
 // are not compared here (GIT, Android, Linux, ...), and an error wrapping
 // ErrInvalidPackage for a package without name or version.
 func (db *DB) Match(p Package) ([]Match, error) {
-	ev, err := db.Evaluate(p)
-	return ev.Matches, err
+	return db.AppendMatches(nil, p)
 }
 
 // AppendMatches is Match appending to dst, so a caller matching many
 // packages can reuse one buffer.
 func (db *DB) AppendMatches(dst []Match, p Package) ([]Match, error) {
-	ev, err := db.evaluate(p, dst, false)
-	if ev.Matches == nil {
-		ev.Matches = dst
-	}
-	return ev.Matches, err
+	sc := scratches.Get().(*scratch)
+	defer sc.recycle()
+	hits, err := db.evaluate(sc, p, sc.hits, nil)
+	sc.hits = hits
+	return db.appendMatches(dst, p, hits), err
 }
 
 // Evaluate is Match with the undetermined advisories too.
 func (db *DB) Evaluate(p Package) (Evaluation, error) {
-	return db.evaluate(p, nil, true)
+	sc := scratches.Get().(*scratch)
+	defer sc.recycle()
+	var unsure []hit
+	hits, err := db.evaluate(sc, p, sc.hits, &unsure)
+	sc.hits = hits
+	return Evaluation{Matches: db.appendMatches(nil, p, hits), Undetermined: db.appendMatches(nil, p, unsure)}, err
 }
 
-// outcome is what one record says about a package, in Evaluate.
+// Batch matches many packages and makes the Matches only once all are
+// matched, one at a time. A scan of thousands of packages then allocates
+// its findings at once, knowing their number, and fills them from each
+// Match, where a Match per advisory would be allocated only to be copied.
+type Batch struct {
+	db   *DB
+	sc   scratch
+	pkgs []Package
+	hits [][]hit // per package
+	n    int
+}
+
+// Batch starts a Batch for about n packages.
+func (db *DB) Batch(n int) *Batch {
+	return &Batch{db: db, pkgs: make([]Package, 0, n), hits: make([][]hit, 0, n)}
+}
+
+// Add matches p as Match does and returns the number of its matches. A
+// package whose error is not nil is not added.
+func (b *Batch) Add(p Package) (int, error) {
+	hits, err := b.db.evaluate(&b.sc, p, b.sc.hits[:0], nil)
+	b.sc.hits = hits
+	if err != nil {
+		return 0, err
+	}
+	var kept []hit
+	if len(hits) > 0 {
+		kept = slices.Clone(hits)
+		clear(hits) // the scratch must not keep what the hits point to
+	}
+	b.pkgs = append(b.pkgs, p)
+	b.hits = append(b.hits, kept)
+	b.n += len(kept)
+	return len(kept), nil
+}
+
+// Len is the number of matches of the packages added.
+func (b *Batch) Len() int { return b.n }
+
+// All yields the matches of the packages added, in the order they were
+// added and each package's sorted by id, with the package's index among
+// them (the number of packages added before it). The Match is valid only
+// until the next iteration: it is one variable, refilled.
+func (b *Batch) All() iter.Seq2[int, *Match] {
+	return func(yield func(int, *Match) bool) {
+		var m Match
+		for i, hits := range b.hits {
+			for j := range hits {
+				b.db.fill(&m, b.pkgs[i], &hits[j])
+				if !yield(i, &m) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// hit is a match as evaluate finds it, before a Match is made of it: the
+// record, or for a group joining several records the group's Match (id,
+// aliases, summary and severity merged); the fixed versions; the notes.
+type hit struct {
+	rec          int
+	group        *Match
+	fixed, notes []string
+}
+
+// id is the id of the hit's Match.
+func (db *DB) id(h *hit) string {
+	if h.group != nil {
+		return h.group.ID
+	}
+	return db.recs[h.rec].ID
+}
+
+// fill makes m the Match of h for p.
+func (db *DB) fill(m *Match, p Package, h *hit) {
+	if h.group != nil {
+		*m = *h.group
+	} else {
+		r := &db.recs[h.rec]
+		*m = Match{ID: r.ID, Aliases: db.solo[h.rec], Summary: r.Summary, Severity: db.sev[h.rec]}
+	}
+	m.Package, m.Fixed, m.Notes = p, h.fixed, h.notes
+}
+
+// appendMatches appends the Matches of p's hits to dst.
+func (db *DB) appendMatches(dst []Match, p Package, hits []hit) []Match {
+	dst = slices.Grow(dst, len(hits))
+	for i := range hits {
+		var m Match
+		db.fill(&m, p, &hits[i])
+		dst = append(dst, m)
+	}
+	return dst
+}
+
+// outcome is what one record says about a package, in evaluate. It holds
+// no pointer (its notes are in scratch.notes), so that the many written
+// for a scan cost the garbage collector nothing.
 type outcome struct {
 	rec                    int
 	from, to               int // its entries are entries[from:to], those whose suffix matches
+	notes, notesEnd        int // its notes are scratch.notes[notes:notesEnd]
 	affected, undetermined bool
-	notes                  []string
 }
 
-// outcomes recycles Evaluate's scratch slices.
-var outcomes = sync.Pool{New: func() any { return new([]outcome) }}
+// scratch is evaluate's working memory, recycled: a scan evaluates
+// thousands of packages.
+type scratch struct {
+	outs            []outcome
+	notes           []string
+	matched, unsure []int // indices in outs
+	hits            []hit // for the caller
+}
 
-// evaluate appends the matches to dst (a fresh slice when nil) and, when
-// undetermined is set, lists the undetermined advisories too.
-func (db *DB) evaluate(p Package, dst []Match, undetermined bool) (Evaluation, error) {
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// recycle empties the scratch, dropping what it points to, and returns it
+// to the pool.
+func (sc *scratch) recycle() {
+	clear(sc.hits)
+	sc.hits = sc.hits[:0]
+	scratches.Put(sc)
+}
+
+// evaluate appends to hits those of the advisories affecting p, sorted by
+// id, and when unsure is not nil to *unsure those of the advisories it
+// could not decide. It uses sc but for sc.hits, which the caller may pass
+// as hits.
+func (db *DB) evaluate(sc *scratch, p Package, hits []hit, unsure *[]hit) ([]hit, error) {
 	base, suffix := splitEcosystem(p.Ecosystem)
 	switch {
 	case p.Name == "":
-		return Evaluation{}, fmt.Errorf("%w: no name (%s)", ErrInvalidPackage, p.PURL)
+		return hits, fmt.Errorf("%w: no name (%s)", ErrInvalidPackage, p.PURL)
 	case p.Version == "":
-		return Evaluation{}, fmt.Errorf("%w: %s %s has no version", ErrInvalidPackage, p.Ecosystem, p.Name)
+		return hits, fmt.Errorf("%w: %s %s has no version", ErrInvalidPackage, p.Ecosystem, p.Name)
 	case !ecosystems[base]:
-		return Evaluation{}, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "not an OSV ecosystem"}
+		return hits, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "not an OSV ecosystem"}
 	case base == "GIT":
-		return Evaluation{}, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "GIT versions (commits) are not evaluated"}
+		return hits, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "GIT versions (commits) are not evaluated"}
 	case !comparable(base):
-		return Evaluation{}, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "versions of this ecosystem are not compared"}
+		return hits, &UnsupportedError{Ecosystem: p.Ecosystem, Reason: "versions of this ecosystem are not compared"}
 	}
-	entries := db.index[indexKey(base, normName(base, p.Name))]
+	entries := db.index[indexKey{base, normName(base, p.Name)}]
 	var caseNote string
 	if len(entries) == 0 && base == "Go" {
 		entries, caseNote = db.foldedGo(p.Name)
 	}
 	if len(entries) == 0 {
-		return Evaluation{}, nil
+		return hits, nil
 	}
 	raw := normVersion(base, p.Name, p.Version)
 	v, verr := parseVersion(raw, base, false)
 
 	// The outcome per record, in index order (which is record order, with
 	// the entries of one record next to each other).
-	scratch := outcomes.Get().(*[]outcome)
-	outs := (*scratch)[:0]
+	outs := sc.outs[:0]
 	defer func() {
-		clear(outs)
-		*scratch = outs[:0]
-		outcomes.Put(scratch)
+		clear(sc.notes)
+		sc.outs, sc.notes, sc.matched, sc.unsure = outs[:0], sc.notes[:0], sc.matched[:0], sc.unsure[:0]
 	}()
 	for i := range entries {
 		e := &entries[i]
@@ -167,7 +286,7 @@ func (db *DB) evaluate(p Package, dst []Match, undetermined bool) (Evaluation, e
 			continue
 		}
 		if len(outs) == 0 || outs[len(outs)-1].rec != e.rec {
-			outs = append(outs, outcome{rec: e.rec, from: i})
+			outs = append(outs, outcome{rec: e.rec, from: i, notes: len(sc.notes), notesEnd: len(sc.notes)})
 		}
 		o := &outs[len(outs)-1]
 		affected, evaluated, notes := e.evaluate(raw, v, verr)
@@ -178,63 +297,76 @@ func (db *DB) evaluate(p Package, dst []Match, undetermined bool) (Evaluation, e
 			notes = append(notes, caseNote)
 		}
 		o.to = i + 1
-		o.notes = append(o.notes, notes...)
+		if len(notes) > 0 {
+			sc.notes = append(sc.notes, notes...)
+			o.notesEnd = len(sc.notes)
+		}
 		o.affected = o.affected || affected
 		o.undetermined = o.undetermined || !evaluated
 	}
-
-	var matched, unsure []int
-	info := func(rec int) *outcome { // outs is in record order
-		i, _ := slices.BinarySearchFunc(outs, rec, func(o outcome, rec int) int { return o.rec - rec })
-		return &outs[i]
-	}
 	for i := range outs {
-		o := &outs[i]
 		switch {
-		case o.affected:
-			matched = append(matched, o.rec)
-		case o.undetermined && undetermined:
-			unsure = append(unsure, o.rec)
+		case outs[i].affected:
+			sc.matched = append(sc.matched, i)
+		case outs[i].undetermined && unsure != nil:
+			sc.unsure = append(sc.unsure, i)
 		}
 	}
-	build := func(group []int, fixes bool) Match {
-		m := db.groupMatch(p, base, group)
+
+	// makeHit makes the hit of a group of outcomes.
+	makeHit := func(group []int, fixes bool) hit {
+		h := hit{rec: outs[group[0]].rec}
+		if len(group) > 1 {
+			h.group = db.groupMatch(base, outs, group)
+		}
+		for _, i := range group {
+			h.notes = append(h.notes, sc.notes[outs[i].notes:outs[i].notesEnd]...)
+		}
+		if len(h.notes) > 1 {
+			slices.Sort(h.notes)
+			h.notes = slices.Compact(h.notes)
+		}
+		if !fixes || v == nil {
+			return h
+		}
+		// One record's entries for the package, all of them (no suffix
+		// to select by, not gathered from several paths by foldedGo):
+		// their fixed versions are prepared.
+		if o := &outs[group[0]]; len(group) == 1 && caseNote == "" && entries[o.from].fixed != nil {
+			h.fixed = entries[o.from].fixed.above(v)
+			return h
+		}
 		var all []*entry
-		for _, r := range group {
-			o := info(r)
+		for _, i := range group {
+			o := &outs[i]
 			for j := o.from; j < o.to; j++ {
 				if suffixMatches(entries[j].suffix, suffix) {
 					all = append(all, &entries[j])
 				}
 			}
-			m.Notes = append(m.Notes, o.notes...)
 		}
-		if len(m.Notes) > 1 {
-			slices.Sort(m.Notes)
-			m.Notes = slices.Compact(m.Notes)
-		}
-		if fixes && v != nil {
-			m.Fixed = fixedVersions(all, v)
-		}
-		return m
+		h.fixed = fixedVersions(all, v)
+		return h
 	}
-	var ev Evaluation
-	if gs := db.groups(matched); len(gs) > 0 {
-		start := len(dst)
-		if dst == nil {
-			dst = make([]Match, 0, len(gs))
+	// The hits come in record order, which is id order unless a group
+	// joins several records: its preferred id may not be the first
+	// record's.
+	add := func(hits []hit, idx []int, fixes bool) []hit {
+		start, merged := len(hits), false
+		db.groups(outs, idx, func(group []int) {
+			hits = append(hits, makeHit(group, fixes))
+			merged = merged || len(group) > 1
+		})
+		if merged {
+			slices.SortFunc(hits[start:], func(a, b hit) int { return strings.Compare(db.id(&a), db.id(&b)) })
 		}
-		for _, g := range gs {
-			dst = append(dst, build(g, true))
-		}
-		slices.SortFunc(dst[start:], func(a, b Match) int { return strings.Compare(a.ID, b.ID) })
-		ev.Matches = dst
+		return hits
 	}
-	for _, g := range db.groups(unsure) {
-		ev.Undetermined = append(ev.Undetermined, build(g, false))
+	hits = add(hits, sc.matched, true)
+	if unsure != nil {
+		*unsure = add(*unsure, sc.unsure, false)
 	}
-	slices.SortFunc(ev.Undetermined, func(a, b Match) int { return strings.Compare(a.ID, b.ID) })
-	return ev, nil
+	return hits, nil
 }
 
 // foldedGo finds the entries of Go modules whose path differs from name
@@ -250,7 +382,7 @@ func (db *DB) foldedGo(name string) ([]entry, string) {
 	var entries []entry
 	var paths []string
 	for _, k := range keys {
-		entries = append(entries, db.index[indexKey("Go", k)]...)
+		entries = append(entries, db.index[indexKey{"Go", k}]...)
 		paths = append(paths, k)
 	}
 	slices.SortStableFunc(entries, func(a, b entry) int { return a.rec - b.rec })
@@ -260,21 +392,31 @@ func (db *DB) foldedGo(name string) ([]entry, string) {
 // fixedVersions are the fixed events of the entries above v that none of
 // the entries affects, lowest first: the versions an upgrade can go to.
 func fixedVersions(entries []*entry, v *version) []string {
+	var out []string
+	for _, ev := range fixedEvents(entries, v) {
+		out = append(out, ev.raw)
+	}
+	return out
+}
+
+// fixedEvents are the events of fixedVersions, one per version; v nil
+// means every version.
+func fixedEvents(entries []*entry, v *version) []*pevent {
 	var cands []*pevent
 	for _, e := range entries {
 		for i := range e.ranges {
 			for j := range e.ranges[i].events {
-				if ev := &e.ranges[i].events[j]; ev.kind == evFixed && compare(ev.v, v) > 0 {
+				if ev := &e.ranges[i].events[j]; ev.kind == evFixed && (v == nil || compare(ev.v, v) > 0) {
 					cands = append(cands, ev)
 				}
 			}
 		}
 	}
 	slices.SortStableFunc(cands, func(a, b *pevent) int { return compare(a.v, b.v) })
-	var out []string
+	var out []*pevent
 next:
 	for _, c := range cands {
-		if slices.Contains(out, c.raw) {
+		if slices.ContainsFunc(out, func(o *pevent) bool { return o.raw == c.raw }) {
 			continue
 		}
 		for _, e := range entries {
@@ -282,7 +424,7 @@ next:
 				continue next
 			}
 		}
-		out = append(out, c.raw)
+		out = append(out, c)
 	}
 	return out
 }
@@ -292,57 +434,55 @@ func suffixMatches(record, pkg string) bool {
 	return record == "" || pkg == "" || record == pkg || strings.HasPrefix(record, pkg+":")
 }
 
-// groups splits records into groups that share an id or alias,
-// transitively.
-func (db *DB) groups(recs []int) [][]int {
-	if len(recs) == 0 {
-		return nil
+// groups calls yield with each group of the records of outs[i], i in idx,
+// that share an id or alias, transitively: the group as indices in outs,
+// in the order of their first record; members in record order. The group
+// is valid only during the call.
+func (db *DB) groups(outs []outcome, idx []int, yield func(group []int)) {
+	if len(idx) == 0 {
+		return
 	}
 	// Records in different components of the whole database's alias graph
 	// never group; when every record is alone in its component (nearly
 	// always), each is its own group.
-	if db.distinctComponents(recs) {
-		out := make([][]int, len(recs))
-		flat := slices.Clone(recs)
-		for i := range flat {
-			out[i] = flat[i : i+1 : i+1]
+	if db.distinctComponents(outs, idx) {
+		for i := range idx {
+			yield(idx[i : i+1 : i+1])
 		}
-		return out
+		return
 	}
-	find := linkShared(len(recs), func(i int) *Record { return &db.recs[recs[i]] })
-	// Groups in the order of their first record; members in record order.
-	members := make([][]int, len(recs))
+	find := linkShared(len(idx), func(i int) *Record { return &db.recs[outs[idx[i]].rec] })
+	members := make([][]int, len(idx))
 	var roots []int
-	for i, r := range recs {
+	for i, x := range idx {
 		root := find(i)
 		if members[root] == nil {
 			roots = append(roots, root)
 		}
-		members[root] = append(members[root], r)
+		members[root] = append(members[root], x)
 	}
-	out := make([][]int, 0, len(roots))
 	for _, root := range roots {
-		out = append(out, members[root])
+		yield(members[root])
 	}
-	return out
 }
 
-// distinctComponents reports whether no two of recs share a component of
-// the database's alias graph.
-func (db *DB) distinctComponents(recs []int) bool {
-	if len(recs) <= 16 {
-		for i, r := range recs {
-			for _, q := range recs[:i] {
-				if db.comp[r] == db.comp[q] {
+// distinctComponents reports whether no two of the records of outs[i], i
+// in idx, share a component of the database's alias graph.
+func (db *DB) distinctComponents(outs []outcome, idx []int) bool {
+	comp := func(i int) int32 { return db.comp[outs[i].rec] }
+	if len(idx) <= 16 {
+		for i, x := range idx {
+			for _, y := range idx[:i] {
+				if comp(x) == comp(y) {
 					return false
 				}
 			}
 		}
 		return true
 	}
-	comps := make([]int32, len(recs))
-	for i, r := range recs {
-		comps[i] = db.comp[r]
+	comps := make([]int32, len(idx))
+	for i, x := range idx {
+		comps[i] = comp(x)
 	}
 	slices.Sort(comps)
 	for i := 1; i < len(comps); i++ {
@@ -353,24 +493,23 @@ func (db *DB) distinctComponents(recs []int) bool {
 	return true
 }
 
-// groupMatch makes the Match of a group of records: the preferred id, the
-// other ids and aliases, the summary of the chosen record (or the first
-// with one) and the highest severity.
-func (db *DB) groupMatch(p Package, base string, group []int) Match {
-	best := group[0]
-	for _, r := range group[1:] {
+// groupMatch makes the Match of a group of several records (those of
+// outs[i], i in group), but for its package, fixed versions and notes: the
+// preferred id, the other ids and aliases, the summary of the chosen
+// record (or the first with one) and the highest severity.
+func (db *DB) groupMatch(base string, outs []outcome, group []int) *Match {
+	best := outs[group[0]].rec
+	for _, i := range group[1:] {
+		r := outs[i].rec
 		a, b := db.recs[r].ID, db.recs[best].ID
 		if ra, rb := idRank(base, a), idRank(base, b); ra < rb || ra == rb && a < b {
 			best = r
 		}
 	}
-	m := Match{Package: p, ID: db.recs[best].ID, Summary: db.recs[best].Summary, Severity: db.sev[best]}
-	if len(group) == 1 { // most groups: the record's own aliases, sorted once by NewDB
-		m.Aliases = db.solo[best]
-		return m
-	}
+	m := &Match{ID: db.recs[best].ID, Summary: db.recs[best].Summary, Severity: db.sev[best]}
 	var ids []string
-	for _, r := range group {
+	for _, i := range group {
+		r := outs[i].rec
 		rec := &db.recs[r]
 		ids = append(ids, rec.ID)
 		ids = append(ids, rec.Aliases...)

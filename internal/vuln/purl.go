@@ -122,6 +122,11 @@ func golangPath(purl string) (string, error) {
 	if i := strings.LastIndex(rest, "@"); i > 0 {
 		rest = rest[:i]
 	}
+	// Nearly always there is nothing to decode and no empty segment to
+	// drop: the path is rest as it is.
+	if !strings.Contains(rest, "%") && !strings.Contains(rest, "//") && !strings.HasPrefix(rest, "/") && !strings.HasSuffix(rest, "/") {
+		return rest, nil
+	}
 	var segs []string
 	for _, s := range strings.Split(rest, "/") {
 		if s == "" {
