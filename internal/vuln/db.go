@@ -79,8 +79,12 @@ const (
 
 type pevent struct {
 	kind eventKind
-	raw  string   // normalised version
-	v    *version // nil for introduced "0"
+	raw  string // normalised version
+	zero bool   // an introduced "0", below every version: v is unset
+	// v is held here rather than pointed to: a scan compares versions
+	// with hundreds of thousands of events, and one load fewer each
+	// showed.
+	v version
 }
 
 // indexKey is an ecosystem without its suffix and a package name as
@@ -142,9 +146,45 @@ func NewDB(records []Record) *DB {
 	db.digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	db.comp = components(recs)
 	for _, entries := range db.index {
+		pack(entries)
 		prepareFixed(entries)
 	}
 	return db
+}
+
+// pack moves the ranges and events of a package's entries next to each
+// other in memory, in the order a match reads them: a scan evaluates each
+// version of a package against all of them, and reading them from where
+// the import happened to allocate them cost a scan more than comparing.
+func pack(entries []entry) {
+	var nr, ne int
+	for _, e := range entries {
+		nr += len(e.ranges)
+		for _, rg := range e.ranges {
+			ne += len(rg.events) + len(rg.limits)
+		}
+	}
+	ranges := make([]prange, 0, nr)
+	events := make([]pevent, 0, ne)
+	move := func(evs []pevent) []pevent {
+		if len(evs) == 0 {
+			return evs
+		}
+		start := len(events)
+		events = append(events, evs...)
+		return events[start:len(events):len(events)]
+	}
+	for i := range entries {
+		e := &entries[i]
+		start := len(ranges)
+		for _, rg := range e.ranges {
+			rg.events, rg.limits = move(rg.events), move(rg.limits)
+			ranges = append(ranges, rg)
+		}
+		if len(e.ranges) > 0 {
+			e.ranges = ranges[start:len(ranges):len(ranges)]
+		}
+	}
 }
 
 // prepareFixed gives each run of one record's entries for a package
@@ -165,7 +205,7 @@ func prepareFixed(entries []entry) {
 			l := &fixedList{}
 			for _, ev := range fixedEvents(all, nil) {
 				l.raw = append(l.raw, ev.raw)
-				l.v = append(l.v, ev.v)
+				l.v = append(l.v, &ev.v)
 			}
 			for i := range run {
 				run[i].fixed = l
@@ -258,12 +298,14 @@ func prepareRange(base, name string, rg Range) prange {
 		default:
 			pe.kind = evLimit
 		}
-		if pe.kind != evIntroduced || raw != "0" {
+		if pe.kind == evIntroduced && raw == "0" {
+			pe.zero = true
+		} else {
 			v, err := parseVersion(raw, base, true)
 			if err != nil {
 				return prange{note: fmt.Sprintf("%s range not evaluated: %v", rg.Type, err)}
 			}
-			pe.v = v
+			pe.v = *v
 		}
 		if pe.kind == evLimit {
 			p.limits = append(p.limits, pe)
@@ -273,14 +315,14 @@ func prepareRange(base, name string, rg Range) prange {
 	}
 	slices.SortStableFunc(p.events, func(a, b pevent) int {
 		switch {
-		case a.v == nil && b.v == nil:
+		case a.zero && b.zero:
 			return 0
-		case a.v == nil:
+		case a.zero:
 			return -1
-		case b.v == nil:
+		case b.zero:
 			return 1
 		}
-		return compare(a.v, b.v)
+		return compare(&a.v, &b.v)
 	})
 	return p
 }
@@ -288,8 +330,9 @@ func prepareRange(base, name string, rg Range) prange {
 // contains evaluates the range for v as the OSV schema describes.
 func (p *prange) contains(v *version) bool {
 	affected := false
-	for _, e := range p.events {
-		if e.v != nil && compare(v, e.v) < 0 {
+	for i := range p.events {
+		e := &p.events[i]
+		if !e.zero && compare(v, &e.v) < 0 {
 			break // the events are sorted: none of the rest applies
 		}
 		switch e.kind {
@@ -298,13 +341,18 @@ func (p *prange) contains(v *version) bool {
 		case evFixed:
 			affected = false
 		case evLastAffected:
-			if compare(v, e.v) > 0 {
+			if compare(v, &e.v) > 0 {
 				affected = false
 			}
 		}
 	}
 	if affected && len(p.limits) > 0 {
-		return slices.ContainsFunc(p.limits, func(l pevent) bool { return compare(v, l.v) < 0 })
+		for i := range p.limits {
+			if compare(v, &p.limits[i].v) < 0 {
+				return true
+			}
+		}
+		return false
 	}
 	return affected
 }
@@ -340,7 +388,8 @@ func (e *entry) evaluate(raw string, v *version, verr error) (affected, evaluate
 // after NewDB.
 type version struct {
 	sv        semantic.Version
-	fast      *strictSemver
+	fast      strictSemver // when strict
+	strict    bool
 	raw, base string
 }
 
@@ -356,8 +405,8 @@ func (v *version) scalibr() semantic.Version {
 
 // compare compares two versions parsed for the same ecosystem.
 func compare(a, b *version) int {
-	if a.fast != nil && b.fast != nil {
-		return a.fast.compare(b.fast)
+	if a.strict && b.strict {
+		return a.fast.compare(&b.fast)
 	}
 	as, bs := a.scalibr(), b.scalibr()
 	if as == nil || bs == nil { // cannot happen: strict SemVer parses
@@ -378,7 +427,7 @@ func compare(a, b *version) int {
 func parseVersion(s, base string, full bool) (v *version, err error) {
 	if !full && semverEcosystems[base] {
 		if f, ok := parseSemver(s); ok {
-			return &version{fast: &f, raw: s, base: base}, nil
+			return &version{fast: f, strict: true, raw: s, base: base}, nil
 		}
 	}
 	defer func() {
@@ -393,7 +442,7 @@ func parseVersion(s, base string, full bool) (v *version, err error) {
 	v = &version{sv: sv, raw: s, base: base}
 	if _, ok := sv.(semantic.SemverVersion); ok {
 		if f, ok := parseSemver(s); ok {
-			v.fast = &f
+			v.fast, v.strict = f, true
 		}
 	}
 	return v, nil

@@ -228,9 +228,8 @@ type outcome struct {
 // scratch is evaluate's working memory, recycled: a scan evaluates
 // thousands of packages.
 type scratch struct {
-	outs            []outcome
+	matched, unsure []outcome
 	notes           []string
-	matched, unsure []int // indices in outs
 	hits            []hit // for the caller
 }
 
@@ -273,54 +272,58 @@ func (db *DB) evaluate(sc *scratch, p Package, hits []hit, unsure *[]hit) ([]hit
 	raw := normVersion(base, p.Name, p.Version)
 	v, verr := parseVersion(raw, base, false)
 
-	// The outcome per record, in index order (which is record order, with
-	// the entries of one record next to each other).
-	outs := sc.outs[:0]
+	// The outcome per record, from its entries (next to each other in
+	// index order, which is record order), kept when it matches or, if
+	// wanted, is undetermined.
 	defer func() {
 		clear(sc.notes)
-		sc.outs, sc.notes, sc.matched, sc.unsure = outs[:0], sc.notes[:0], sc.matched[:0], sc.unsure[:0]
+		sc.matched, sc.unsure, sc.notes = sc.matched[:0], sc.unsure[:0], sc.notes[:0]
 	}()
-	for i := range entries {
-		e := &entries[i]
-		if !suffixMatches(e.suffix, suffix) {
-			continue
+	for i := 0; i < len(entries); {
+		o := outcome{rec: entries[i].rec, from: -1, notes: len(sc.notes), notesEnd: len(sc.notes)}
+		for ; i < len(entries) && entries[i].rec == o.rec; i++ {
+			e := &entries[i]
+			if !suffixMatches(e.suffix, suffix) {
+				continue
+			}
+			if o.from < 0 {
+				o.from = i
+			}
+			o.to = i + 1
+			affected, evaluated, notes := e.evaluate(raw, v, verr)
+			if suffix == "" && e.suffix != "" {
+				notes = append(notes, fmt.Sprintf("advisory is for %s; the package names no release", e.ecosystem))
+			}
+			if caseNote != "" {
+				notes = append(notes, caseNote)
+			}
+			if len(notes) > 0 {
+				sc.notes = append(sc.notes, notes...)
+				o.notesEnd = len(sc.notes)
+			}
+			o.affected = o.affected || affected
+			o.undetermined = o.undetermined || !evaluated
 		}
-		if len(outs) == 0 || outs[len(outs)-1].rec != e.rec {
-			outs = append(outs, outcome{rec: e.rec, from: i, notes: len(sc.notes), notesEnd: len(sc.notes)})
-		}
-		o := &outs[len(outs)-1]
-		affected, evaluated, notes := e.evaluate(raw, v, verr)
-		if suffix == "" && e.suffix != "" {
-			notes = append(notes, fmt.Sprintf("advisory is for %s; the package names no release", e.ecosystem))
-		}
-		if caseNote != "" {
-			notes = append(notes, caseNote)
-		}
-		o.to = i + 1
-		if len(notes) > 0 {
-			sc.notes = append(sc.notes, notes...)
-			o.notesEnd = len(sc.notes)
-		}
-		o.affected = o.affected || affected
-		o.undetermined = o.undetermined || !evaluated
-	}
-	for i := range outs {
 		switch {
-		case outs[i].affected:
-			sc.matched = append(sc.matched, i)
-		case outs[i].undetermined && unsure != nil:
-			sc.unsure = append(sc.unsure, i)
+		case o.from < 0: // no entry for the package's ecosystem
+		case o.affected:
+			sc.matched = append(sc.matched, o)
+		case o.undetermined && unsure != nil:
+			sc.unsure = append(sc.unsure, o)
+		default:
+			clear(sc.notes[o.notes:])
+			sc.notes = sc.notes[:o.notes]
 		}
 	}
 
 	// makeHit makes the hit of a group of outcomes.
-	makeHit := func(group []int, fixes bool) hit {
-		h := hit{rec: outs[group[0]].rec}
+	makeHit := func(group []outcome, fixes bool) hit {
+		h := hit{rec: group[0].rec}
 		if len(group) > 1 {
-			h.group = db.groupMatch(base, outs, group)
+			h.group = db.groupMatch(base, group)
 		}
-		for _, i := range group {
-			h.notes = append(h.notes, sc.notes[outs[i].notes:outs[i].notesEnd]...)
+		for _, o := range group {
+			h.notes = append(h.notes, sc.notes[o.notes:o.notesEnd]...)
 		}
 		if len(h.notes) > 1 {
 			slices.Sort(h.notes)
@@ -332,13 +335,12 @@ func (db *DB) evaluate(sc *scratch, p Package, hits []hit, unsure *[]hit) ([]hit
 		// One record's entries for the package, all of them (no suffix
 		// to select by, not gathered from several paths by foldedGo):
 		// their fixed versions are prepared.
-		if o := &outs[group[0]]; len(group) == 1 && caseNote == "" && entries[o.from].fixed != nil {
-			h.fixed = entries[o.from].fixed.above(v)
+		if len(group) == 1 && caseNote == "" && entries[group[0].from].fixed != nil {
+			h.fixed = entries[group[0].from].fixed.above(v)
 			return h
 		}
 		var all []*entry
-		for _, i := range group {
-			o := &outs[i]
+		for _, o := range group {
 			for j := o.from; j < o.to; j++ {
 				if suffixMatches(entries[j].suffix, suffix) {
 					all = append(all, &entries[j])
@@ -351,9 +353,9 @@ func (db *DB) evaluate(sc *scratch, p Package, hits []hit, unsure *[]hit) ([]hit
 	// The hits come in record order, which is id order unless a group
 	// joins several records: its preferred id may not be the first
 	// record's.
-	add := func(hits []hit, idx []int, fixes bool) []hit {
+	add := func(hits []hit, outs []outcome, fixes bool) []hit {
 		start, merged := len(hits), false
-		db.groups(outs, idx, func(group []int) {
+		db.groups(outs, func(group []outcome) {
 			hits = append(hits, makeHit(group, fixes))
 			merged = merged || len(group) > 1
 		})
@@ -406,13 +408,13 @@ func fixedEvents(entries []*entry, v *version) []*pevent {
 	for _, e := range entries {
 		for i := range e.ranges {
 			for j := range e.ranges[i].events {
-				if ev := &e.ranges[i].events[j]; ev.kind == evFixed && (v == nil || compare(ev.v, v) > 0) {
+				if ev := &e.ranges[i].events[j]; ev.kind == evFixed && (v == nil || compare(&ev.v, v) > 0) {
 					cands = append(cands, ev)
 				}
 			}
 		}
 	}
-	slices.SortStableFunc(cands, func(a, b *pevent) int { return compare(a.v, b.v) })
+	slices.SortStableFunc(cands, func(a, b *pevent) int { return compare(&a.v, &b.v) })
 	var out []*pevent
 next:
 	for _, c := range cands {
@@ -420,7 +422,7 @@ next:
 			continue
 		}
 		for _, e := range entries {
-			if affected, _, _ := e.evaluate(c.raw, c.v, nil); affected {
+			if affected, _, _ := e.evaluate(c.raw, &c.v, nil); affected {
 				continue next
 			}
 		}
@@ -434,55 +436,53 @@ func suffixMatches(record, pkg string) bool {
 	return record == "" || pkg == "" || record == pkg || strings.HasPrefix(record, pkg+":")
 }
 
-// groups calls yield with each group of the records of outs[i], i in idx,
-// that share an id or alias, transitively: the group as indices in outs,
-// in the order of their first record; members in record order. The group
-// is valid only during the call.
-func (db *DB) groups(outs []outcome, idx []int, yield func(group []int)) {
-	if len(idx) == 0 {
+// groups calls yield with each group of the outcomes' records that share
+// an id or alias, transitively, in the order of their first record;
+// members in record order. The group is valid only during the call.
+func (db *DB) groups(outs []outcome, yield func(group []outcome)) {
+	if len(outs) == 0 {
 		return
 	}
 	// Records in different components of the whole database's alias graph
 	// never group; when every record is alone in its component (nearly
 	// always), each is its own group.
-	if db.distinctComponents(outs, idx) {
-		for i := range idx {
-			yield(idx[i : i+1 : i+1])
+	if db.distinctComponents(outs) {
+		for i := range outs {
+			yield(outs[i : i+1 : i+1])
 		}
 		return
 	}
-	find := linkShared(len(idx), func(i int) *Record { return &db.recs[outs[idx[i]].rec] })
-	members := make([][]int, len(idx))
+	find := linkShared(len(outs), func(i int) *Record { return &db.recs[outs[i].rec] })
+	members := make([][]outcome, len(outs))
 	var roots []int
-	for i, x := range idx {
+	for i, o := range outs {
 		root := find(i)
 		if members[root] == nil {
 			roots = append(roots, root)
 		}
-		members[root] = append(members[root], x)
+		members[root] = append(members[root], o)
 	}
 	for _, root := range roots {
 		yield(members[root])
 	}
 }
 
-// distinctComponents reports whether no two of the records of outs[i], i
-// in idx, share a component of the database's alias graph.
-func (db *DB) distinctComponents(outs []outcome, idx []int) bool {
-	comp := func(i int) int32 { return db.comp[outs[i].rec] }
-	if len(idx) <= 16 {
-		for i, x := range idx {
-			for _, y := range idx[:i] {
-				if comp(x) == comp(y) {
+// distinctComponents reports whether no two of the outcomes' records share
+// a component of the database's alias graph.
+func (db *DB) distinctComponents(outs []outcome) bool {
+	if len(outs) <= 16 {
+		for i, x := range outs {
+			for _, y := range outs[:i] {
+				if db.comp[x.rec] == db.comp[y.rec] {
 					return false
 				}
 			}
 		}
 		return true
 	}
-	comps := make([]int32, len(idx))
-	for i, x := range idx {
-		comps[i] = comp(x)
+	comps := make([]int32, len(outs))
+	for i, o := range outs {
+		comps[i] = db.comp[o.rec]
 	}
 	slices.Sort(comps)
 	for i := 1; i < len(comps); i++ {
@@ -493,30 +493,28 @@ func (db *DB) distinctComponents(outs []outcome, idx []int) bool {
 	return true
 }
 
-// groupMatch makes the Match of a group of several records (those of
-// outs[i], i in group), but for its package, fixed versions and notes: the
-// preferred id, the other ids and aliases, the summary of the chosen
-// record (or the first with one) and the highest severity.
-func (db *DB) groupMatch(base string, outs []outcome, group []int) *Match {
-	best := outs[group[0]].rec
-	for _, i := range group[1:] {
-		r := outs[i].rec
-		a, b := db.recs[r].ID, db.recs[best].ID
+// groupMatch makes the Match of a group of several records (those of the
+// outcomes), but for its package, fixed versions and notes: the preferred
+// id, the other ids and aliases, the summary of the chosen record (or the
+// first with one) and the highest severity.
+func (db *DB) groupMatch(base string, group []outcome) *Match {
+	best := group[0].rec
+	for _, o := range group[1:] {
+		a, b := db.recs[o.rec].ID, db.recs[best].ID
 		if ra, rb := idRank(base, a), idRank(base, b); ra < rb || ra == rb && a < b {
-			best = r
+			best = o.rec
 		}
 	}
 	m := &Match{ID: db.recs[best].ID, Summary: db.recs[best].Summary, Severity: db.sev[best]}
 	var ids []string
-	for _, i := range group {
-		r := outs[i].rec
-		rec := &db.recs[r]
+	for _, o := range group {
+		rec := &db.recs[o.rec]
 		ids = append(ids, rec.ID)
 		ids = append(ids, rec.Aliases...)
 		if m.Summary == "" {
 			m.Summary = rec.Summary
 		}
-		if s := db.sev[r]; higher(s, m.Severity) {
+		if s := db.sev[o.rec]; higher(s, m.Severity) {
 			m.Severity = s
 		}
 	}
