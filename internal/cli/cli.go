@@ -284,6 +284,13 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		return err
 	}
 	debug.FreeOSMemory() // what loading them read and dropped
+	if os.Getenv("GOGC") == "" {
+		// Most of the heap is then the register and the tree: long-lived
+		// and free of pointers, so a collection costs little however
+		// large they are, while the default (collect when the heap has
+		// doubled) would let garbage grow as large as a big register.
+		debug.SetGCPercent(25)
+	}
 	s.ExpertQuorum, s.CommitteeQuorum = *expertQuorum, *committeeQuorum
 	client, err := jobs.Start(ctx, s, log)
 	if err != nil {

@@ -40,3 +40,6 @@ func (s *Store) AttestedFromRegister(ctx context.Context, q ListingQuery) (bool,
 	}
 	return true, nil
 }
+
+// ResetRegisterForTest drops the in-memory register.
+func (s *Store) ResetRegisterForTest() { s.reg = newRegister() }

@@ -299,6 +299,13 @@ func (s *Store) syncTree(ctx context.Context, q queryer) error {
 	}
 	defer rows.Close()
 	var hs []tlog.Hash
+	if start == 0 { // the first load: size it once rather than by doubling
+		var n int64
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_hashes`).Scan(&n); err != nil {
+			return wrap("log", err)
+		}
+		hs = make([]tlog.Hash, 0, n)
+	}
 	next := start
 	for rows.Next() {
 		var idx int64

@@ -10,7 +10,6 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,36 +26,51 @@ import (
 // far more often than listings change, so the listed versions, their
 // listings and every listing event are held in memory, loaded at start and
 // caught up after every transaction that changes a listing (and every
-// second, for changes made by other replicas). An answer then costs one
-// query, for the signed statement, whose bytes stay in the database.
+// second, for changes made by other replicas). A public answer, with its
+// signed statement, inclusion proof and checkpoint, is then made without a
+// query: the statement is rebuilt from the register and checked against
+// the log's entry (see signedFromRegister).
 
 // The register is kept compact and free of pointers the garbage collector
-// would have to follow: versions, listings and events live in slices of
-// plain structs linked by index, their strings in one append-only arena,
-// and the indexes map 64-bit hashes to the first of a chain of versions.
-// A million listings take about 150 bytes each.
+// would have to follow: products, cases, versions, listings and events
+// live in slices of plain structs linked by index, their strings in one
+// append-only arena, and the indexes are int32 slices (regindex.go). A
+// million listings take about 300 bytes each, signatures included.
 
 // str is a string in the arena.
 type str struct{ off, n uint32 }
 
+// regProduct is a product with listed versions.
+type regProduct struct {
+	id             int64
+	name, provider str
+}
+
+// regCase is a case with listings: what their statements say about it.
+type regCase struct {
+	id                 int64
+	number, sector     str
+	decided, catalogue str // the decision's date, the catalogue version
+	outcome            uint8
+	conditional        bool // has conditions, read from the database
+}
+
 // regVersion is a listed product version.
 type regVersion struct {
-	id, productID                                  int64
-	product, provider, version, purl, cpe, digest  str
-	last                                           int32 // its newest listing
-	nextPURL, nextCPE, nextDigest, nextProdVersion int32 // hash chains, -1 ends
+	id                         int64
+	product                    int32 // in products
+	last                       int32 // its newest listing
+	version, purl, cpe, digest str
 }
 
 // regListing is one listing; its events are a chain from first to last.
 type regListing struct {
-	id, caseID, created        int64 // created: Unix nanoseconds
-	number, sector, validUntil str
-	version, prev              int32 // its version; the version's previous listing (-1)
-	first, last                int32 // its events
-	decided, catalogue         str   // the case's decision date and catalogue version
-	scope                      uint8 // index in scopes
-	outcome                    uint8 // the case's outcome, in the register's words
-	conditional                bool  // has conditions, read from the database
+	id, created   int64 // created: Unix nanoseconds
+	validUntil    str
+	kase, version int32 // its case and version; prev: the version's previous listing (-1)
+	prev          int32
+	first, last   int32 // its events
+	scope         uint8 // index in scopes
 }
 
 // regEvent is one listing event. A public event's signed statement is
@@ -78,18 +92,22 @@ var scopes = []review.Scope{review.ScopePublic, review.ScopeSector, review.Scope
 type register struct {
 	mu        sync.RWMutex
 	arena     []byte
-	interned  map[string]str // names shared by many versions (products, providers, cases)
-	words     []string       // statuses and actions
+	interned  map[string]str // strings many records share (names, dates)
+	words     []string       // statuses, actions, outcomes
 	wordIdx   map[string]uint8
+	products  []regProduct
+	cases     []regCase
 	versions  []regVersion
 	listings  []regListing
 	events    []regEvent
-	versionAt map[int64]int32 // version id → index
-	listingAt map[int64]int32 // listing id → index
-	byPURL    map[uint64]int32
-	byCPE     map[uint64]int32
-	byDigest  map[uint64]int32
-	byProdVer map[uint64]int32
+	productAt map[int64]int32
+	caseAt    map[int64]int32
+	versionAt idIndex
+	listingAt idIndex
+	byPURL    hashIndex
+	byCPE     hashIndex
+	byDigest  hashIndex
+	byProdVer hashIndex
 	seed      maphash.Seed
 	// sigs holds the statements' signatures, ed25519.SignatureSize bytes
 	// a slot; keyIDs the keys that made them.
@@ -103,21 +121,20 @@ type register struct {
 }
 
 func newRegister() *register {
-	return &register{interned: map[string]str{}, wordIdx: map[string]uint8{}, versionAt: map[int64]int32{}, listingAt: map[int64]int32{},
-		byPURL: map[uint64]int32{}, byCPE: map[uint64]int32{}, byDigest: map[uint64]int32{}, byProdVer: map[uint64]int32{}, seed: maphash.MakeSeed(), logSeen: -1}
+	return &register{interned: map[string]str{}, wordIdx: map[string]uint8{}, productAt: map[int64]int32{}, caseAt: map[int64]int32{},
+		seed: maphash.MakeSeed(), logSeen: -1}
 }
 
 // grow sizes the register for a first load.
 func (g *register) grow(versions, listings, events int) {
-	g.arena = slices.Grow(g.arena, versions*72+listings*8)
+	g.arena = slices.Grow(g.arena, versions*80+listings*8)
 	g.versions = slices.Grow(g.versions, versions)
 	g.listings = slices.Grow(g.listings, listings)
 	g.events = slices.Grow(g.events, events)
-	g.versionAt = make(map[int64]int32, versions)
-	g.listingAt = make(map[int64]int32, listings)
-	g.byPURL = make(map[uint64]int32, versions)
-	g.byDigest = make(map[uint64]int32, versions)
-	g.byProdVer = make(map[uint64]int32, versions)
+	g.sigs = slices.Grow(g.sigs, events*ed25519.SignatureSize)
+	g.byPURL.reserve(versions, g.purlHash)
+	g.byDigest.reserve(versions, g.digestHash)
+	g.byProdVer.reserve(versions, g.prodVerHash)
 }
 
 // put adds a string to the arena.
@@ -179,18 +196,21 @@ func rawDigest(h string) string {
 
 func (g *register) hash(s string) uint64 { return maphash.String(g.seed, s) }
 
-func (g *register) prodVerHash(product int64, version string) uint64 {
-	return g.hash(strconv.FormatInt(product, 10) + "\x00" + version)
+func (g *register) prodVerKeyHash(product int64, version string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(g.seed)
+	maphash.WriteComparable(&h, product)
+	h.WriteString(version)
+	return h.Sum64()
 }
 
-// chain links version i at the head of the hash chain for h.
-func chain(m map[uint64]int32, h uint64, i int32, next *int32) {
-	if head, ok := m[h]; ok {
-		*next = head
-	} else {
-		*next = -1
-	}
-	m[h] = i
+// The hashes of version vi's keys, to grow the indexes.
+func (g *register) purlHash(vi int32) uint64   { return g.hash(g.get(g.versions[vi].purl)) }
+func (g *register) cpeHash(vi int32) uint64    { return g.hash(g.get(g.versions[vi].cpe)) }
+func (g *register) digestHash(vi int32) uint64 { return g.hash(g.get(g.versions[vi].digest)) }
+func (g *register) prodVerHash(vi int32) uint64 {
+	v := &g.versions[vi]
+	return g.prodVerKeyHash(g.products[v.product].id, g.get(v.version))
 }
 
 // CatchUpRegister loads listing events the in-memory register has not
@@ -255,33 +275,42 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 			&outcome, &decided, &catalogue, &vid, &pid, &version, &purl, &cpe, &digest, &prod, &provider); err != nil {
 			return wrap("register", err)
 		}
-		vi, ok := g.versionAt[vid]
+		vi, ok := g.versionAt.get(vid)
 		if !ok {
+			pi, ok := g.productAt[pid]
+			if !ok {
+				pi = int32(len(g.products))
+				g.products = append(g.products, regProduct{id: pid, name: g.intern(prod), provider: g.intern(provider)})
+				g.productAt[pid] = pi
+			}
 			vi = int32(len(g.versions))
-			g.versions = append(g.versions, regVersion{id: vid, productID: pid, product: g.intern(prod), provider: g.intern(provider),
-				version: g.put(version), purl: g.put(purl), cpe: g.put(cpe), digest: g.put(rawDigest(digest)), last: -1})
-			g.versionAt[vid] = vi
-			v := &g.versions[vi]
-			v.nextPURL, v.nextCPE, v.nextDigest = -1, -1, -1
+			g.versions = append(g.versions, regVersion{id: vid, product: pi, version: g.put(version), purl: g.put(purl), cpe: g.put(cpe),
+				digest: g.put(rawDigest(digest)), last: -1})
+			g.versionAt.put(vid, vi, len(g.versions))
 			if purl != "" {
-				chain(g.byPURL, g.hash(purl), vi, &v.nextPURL)
+				g.byPURL.add(g.hash(purl), vi, g.purlHash)
 			}
 			if cpe != "" {
-				chain(g.byCPE, g.hash(cpe), vi, &v.nextCPE)
+				g.byCPE.add(g.hash(cpe), vi, g.cpeHash)
 			}
 			if d := rawDigest(digest); d != "" {
-				chain(g.byDigest, g.hash(d), vi, &v.nextDigest)
+				g.byDigest.add(g.hash(d), vi, g.digestHash)
 			}
-			chain(g.byProdVer, g.prodVerHash(pid, version), vi, &v.nextProdVersion)
+			g.byProdVer.add(g.prodVerKeyHash(pid, version), vi, g.prodVerHash)
 		}
-		li, ok := g.listingAt[lid]
+		li, ok := g.listingAt.get(lid)
 		if !ok {
-			sc := uint8(slices.Index(scopes, review.Scope(scope)))
+			ci, ok := g.caseAt[caseID]
+			if !ok {
+				ci = int32(len(g.cases))
+				g.cases = append(g.cases, regCase{id: caseID, number: g.intern(number), sector: g.intern(sector), decided: g.intern(dateOf(decided)),
+					catalogue: g.intern(catalogue), outcome: g.word(outcome), conditional: nconds > 0})
+				g.caseAt[caseID] = ci
+			}
 			li = int32(len(g.listings))
-			g.listings = append(g.listings, regListing{id: lid, caseID: caseID, created: parseTS(created).UnixNano(), number: g.intern(number),
-				sector: g.intern(sector), validUntil: g.intern(until), version: vi, prev: g.versions[vi].last, first: -1, last: -1,
-				scope: sc, conditional: nconds > 0, outcome: g.word(outcome), decided: g.intern(dateOf(decided)), catalogue: g.intern(catalogue)})
-			g.listingAt[lid] = li
+			g.listings = append(g.listings, regListing{id: lid, created: parseTS(created).UnixNano(), validUntil: g.intern(until), kase: ci,
+				version: vi, prev: g.versions[vi].last, first: -1, last: -1, scope: uint8(slices.Index(scopes, review.Scope(scope)))})
+			g.listingAt.put(lid, li, len(g.listings))
 			g.versions[vi].last = li
 		}
 		ei := int32(len(g.events))
@@ -416,6 +445,9 @@ func (s *Store) signedFromRegister(ctx context.Context, p *regPick) (*transparen
 	if p.conditional || p.sig == nil || head == nil || head.Size <= p.logIdx {
 		return nil, nil
 	}
+	p.facts.validFrom = time.Unix(0, p.created).UTC().Format(time.DateOnly)
+	p.facts.at = ts(time.Unix(0, p.at))
+	p.facts.artifact = hex.EncodeToString([]byte(p.digest))
 	env := transparency.Envelope{PayloadType: transparency.PayloadType, Payload: base64.StdEncoding.EncodeToString(p.facts.statement().Marshal()),
 		Signatures: []transparency.Signature{{KeyID: p.keyID, Sig: base64.StdEncoding.EncodeToString(p.sig)}}}
 	proof, err := s.InclusionProof(ctx, p.logIdx, head.Size)
@@ -437,10 +469,12 @@ type regPick struct {
 	eventID     int64
 	conditional bool
 	// The newest event's statement, when the register can rebuild it.
-	facts  verdictFacts
-	sig    []byte
-	keyID  string
-	logIdx int64
+	facts       verdictFacts
+	sig         []byte
+	keyID       string
+	logIdx      int64
+	created, at int64  // the listing's creation and the event's time (Unix nanoseconds)
+	digest      string // the artifact's raw SHA-256
 }
 
 // lookup is the in-memory part of registerAnswer; ok is false when the
@@ -451,44 +485,40 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 	if !g.loaded || q.AsOf != "" && q.AsOf != calendar.DateOf(now).String() {
 		return nil, false
 	}
-	// The candidate versions: a chain of versions whose key hashes the
-	// same, each checked against the key itself.
+	// The candidate versions: those in the run of slots the key's hash
+	// starts, each checked against the key itself.
 	var vs [4]int32
 	found := vs[:0]
-	walk := func(m map[uint64]int32, key string, next func(*regVersion) int32, field func(*regVersion) str) {
-		i, ok := m[g.hash(key)]
-		for ok && i >= 0 {
-			v := &g.versions[i]
-			if g.eq(field(v), key) {
+	walk := func(x *hashIndex, key string, field func(*regVersion) str) {
+		x.each(g.hash(key), func(i int32) bool {
+			if g.eq(field(&g.versions[i]), key) {
 				found = append(found, i)
 			}
-			i = next(v)
-		}
+			return true
+		})
 	}
 	switch {
 	case q.ListingID != 0:
-		if li, ok := g.listingAt[q.ListingID]; ok {
+		if li, ok := g.listingAt.get(q.ListingID); ok {
 			found = append(found, g.listings[li].version)
 		}
 	case q.PURL != "" && strings.Contains(q.PURL, "@"):
 		// A purl without a version asks about every version, listed
 		// or not: the database answers.
-		walk(g.byPURL, q.PURL, func(v *regVersion) int32 { return v.nextPURL }, func(v *regVersion) str { return v.purl })
+		walk(&g.byPURL, q.PURL, func(v *regVersion) str { return v.purl })
 	case q.CPE != "":
-		walk(g.byCPE, q.CPE, func(v *regVersion) int32 { return v.nextCPE }, func(v *regVersion) str { return v.cpe })
+		walk(&g.byCPE, q.CPE, func(v *regVersion) str { return v.cpe })
 	case q.Digest != "":
 		if d := rawDigest(strings.ToLower(strings.TrimPrefix(q.Digest, "sha256:"))); d != "" {
-			walk(g.byDigest, d, func(v *regVersion) int32 { return v.nextDigest }, func(v *regVersion) str { return v.digest })
+			walk(&g.byDigest, d, func(v *regVersion) str { return v.digest })
 		}
 	case q.ProductID != 0 && q.Version != "":
-		i, ok := g.byProdVer[g.prodVerHash(q.ProductID, q.Version)]
-		for ok && i >= 0 {
-			v := &g.versions[i]
-			if v.productID == q.ProductID && g.eq(v.version, q.Version) {
+		g.byProdVer.each(g.prodVerKeyHash(q.ProductID, q.Version), func(i int32) bool {
+			if v := &g.versions[i]; g.products[v.product].id == q.ProductID && g.eq(v.version, q.Version) {
 				found = append(found, i)
 			}
-			i = v.nextProdVersion
-		}
+			return true
+		})
 	}
 	if len(found) == 0 {
 		return nil, false // not listed: the database knows whether under review
@@ -511,10 +541,11 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 		if sc != review.ScopePublic && !a.Anonymous() {
 			return nil, false
 		}
-		picks = append(picks, regPick{scope: sc, caseID: l.caseID, conditional: l.conditional})
+		c, prod := &g.cases[l.kase], &g.products[v.product]
+		picks = append(picks, regPick{scope: sc, caseID: c.id, conditional: c.conditional})
 		p := &picks[len(picks)-1]
 		ans := &p.answer
-		ans.ProductID, ans.Product, ans.Provider, ans.VersionID = v.productID, g.get(v.product), g.get(v.provider), v.id
+		ans.ProductID, ans.Product, ans.Provider, ans.VersionID = prod.id, g.get(prod.name), g.get(prod.provider), v.id
 		ans.Version, ans.PURL, ans.CPE = g.get(v.version), g.get(v.purl), g.get(v.cpe)
 		if sc != review.ScopePublic {
 			ans.Status = review.ListingNotDisclosed
@@ -533,20 +564,20 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 			p.eventID, last = e.id, e
 		}
 		if last != nil && last.sig > 0 {
-			at := time.Unix(0, last.at).UTC()
 			k := int(last.sig) * ed25519.SignatureSize
 			p.sig = g.sigs[k-ed25519.SignatureSize : k : k]
 			p.keyID, p.logIdx = g.keyIDs[last.key], int64(last.logIdx)-1
-			p.facts = verdictFacts{listingID: l.id, seq: n, scope: sc, number: g.get(l.number), outcome: g.words[l.outcome], sector: g.get(l.sector),
-				decidedAt: g.get(l.decided), catalogue: g.get(l.catalogue), validFrom: time.Unix(0, l.created).UTC().Format(time.DateOnly),
+			p.facts = verdictFacts{listingID: l.id, seq: n, scope: sc, number: g.get(c.number), outcome: g.words[c.outcome], sector: g.get(c.sector),
+				decidedAt: g.get(c.decided), catalogue: g.get(c.catalogue),
 				validUntil: g.get(l.validUntil), product: ans.Product, provider: ans.Provider, version: ans.Version, purl: ans.PURL, cpe: ans.CPE,
-				artifact: hex.EncodeToString([]byte(g.get(v.digest))), status: g.words[last.status], action: g.words[last.action],
-				reason: g.get(last.reason), at: ts(at)}
+				status: g.words[last.status], action: g.words[last.action], reason: g.get(last.reason)}
+			// Formatted outside the lock, by signedFromRegister.
+			p.created, p.at, p.digest = l.created, last.at, g.get(v.digest)
 		}
 		if n > 0 {
 			ans.Status = ans.History[n-1].Status
 		}
-		ans.ListingID, ans.Case, ans.Scope, ans.ValidUntil = l.id, g.get(l.number), sc, g.get(l.validUntil)
+		ans.ListingID, ans.Case, ans.Scope, ans.ValidUntil = l.id, g.get(c.number), sc, g.get(l.validUntil)
 		ans.Preferred, ans.MustNotProcure = ans.Status.Preferred(), ans.Status.MustNotProcure()
 		_, ans.ReReview = g.open[v.id]
 	}

@@ -53,7 +53,8 @@ func (t *Tree) Append(entries ...[]byte) ([]tlog.Hash, error) {
 }
 
 // Load adds stored hashes read back from storage, starting at stored
-// hash index start, and sets the size they complete. Hashes the tree
+// hash index start, and sets the size they complete; the tree may keep
+// stored, which the caller must not change afterwards. Hashes the tree
 // already holds are skipped, so concurrent loads of the same rows are
 // harmless; hashes that do not end on an entry boundary are refused.
 func (t *Tree) Load(start int64, stored []tlog.Hash) error {
@@ -78,7 +79,11 @@ func (t *Tree) Load(start int64, stored []tlog.Hash) error {
 	if tlog.StoredHashCount(n) != all {
 		return fmt.Errorf("transparency: %d stored hashes do not end on an entry", all)
 	}
-	t.hashes = append(t.hashes, stored...)
+	if len(t.hashes) == 0 {
+		t.hashes = stored // a first load: keep the caller's slice rather than copy it
+	} else {
+		t.hashes = append(t.hashes, stored...)
+	}
 	t.size = n
 	return nil
 }
