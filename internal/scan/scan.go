@@ -129,8 +129,10 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 		f.Component, f.Ecosystem, f.Advisory, f.Aliases, f.Summary, f.Severity, f.Fixed, f.Notes =
 			matched[i], m.Package.Ecosystem, m.ID, m.Aliases, m.Summary, m.Severity, m.Fixed, m.Notes
 		applyVEX(f, statements)
+		if !f.Suppressed { // as count does, without reading the findings again
+			r.Affected++
+		}
 	}
-	r.count()
 	return r
 }
 

@@ -337,3 +337,84 @@ func TestFixedVersionsLeaveAdvisory(t *testing.T) {
 	}
 	t.Logf("%d affected versions checked, %d fixed versions leave their advisory, %d without a known fix", checked, fixes, noFix)
 }
+
+// TestPreparedFixedVersions: the fixed versions NewDB prepares per record
+// and package, cut at a version, are those fixedVersions computes from the
+// entries for that version, at every version their events name and just
+// beside them.
+func TestPreparedFixedVersions(t *testing.T) {
+	_, _, db := loadTestdata(t)
+	runs := 0
+	for key, entries := range db.index {
+		for from := 0; from < len(entries); {
+			to := from + 1
+			for to < len(entries) && entries[to].rec == entries[from].rec {
+				to++
+			}
+			l := entries[from].fixed
+			if l == nil {
+				from = to
+				continue
+			}
+			var all []*entry
+			for i := from; i < to; i++ {
+				all = append(all, &entries[i])
+			}
+			var raws []string
+			for _, e := range all {
+				for _, rg := range e.ranges {
+					for _, ev := range rg.events {
+						if !ev.zero {
+							raws = append(raws, ev.raw, ev.raw+"-0", ev.raw+".1", "v"+ev.raw)
+						}
+					}
+				}
+			}
+			for _, raw := range append(raws, "0.0.0", "99999.0.0") {
+				v, err := parseVersion(normVersion(key.base, key.name, raw), key.base, false)
+				if err != nil {
+					continue
+				}
+				if got, want := l.above(v), fixedVersions(all, v); !slices.Equal(got, want) || (got == nil) != (want == nil) {
+					t.Fatalf("%s %s@%s: prepared %q, computed %q", db.recs[entries[from].rec].ID, key.name, raw, got, want)
+				}
+			}
+			runs++
+			from = to
+		}
+	}
+	t.Logf("%d prepared lists checked", runs)
+}
+
+// TestBatchLikeMatch: a Batch yields for each package what Match returns,
+// in the order the packages were added.
+func TestBatchLikeMatch(t *testing.T) {
+	_, _, db := loadTestdata(t)
+	pkgs := append(scanPackages(db, 4000), Package{Ecosystem: "Go", Name: ""}, Package{Ecosystem: "Android", Name: "x", Version: "1"})
+	b := db.Batch(len(pkgs))
+	var want [][]Match
+	for _, p := range pkgs {
+		ms, err := db.Match(p)
+		n, berr := b.Add(p)
+		if (err == nil) != (berr == nil) || n != len(ms) {
+			t.Fatalf("%v: Add gives %d, %v; Match %d, %v", p, n, berr, len(ms), err)
+		}
+		if err == nil {
+			want = append(want, ms)
+		}
+	}
+	got := make([][]Match, len(want))
+	total := 0
+	for i, m := range b.All() {
+		got[i] = append(got[i], *m)
+		total++
+	}
+	if total != b.Len() {
+		t.Errorf("All yields %d matches, Len says %d", total, b.Len())
+	}
+	for i := range want {
+		if !slices.EqualFunc(got[i], want[i], func(a, b Match) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+			t.Fatalf("%v: batch %v, Match %v", pkgs[i], got[i], want[i])
+		}
+	}
+}
