@@ -28,7 +28,7 @@ func String(b []byte, s string) []byte {
 			i += n
 			continue
 		}
-		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+		if plain[c] {
 			i++
 			continue
 		}
@@ -51,6 +51,14 @@ func String(b []byte, s string) []byte {
 	b = append(b, s[run:]...)
 	return append(b, '"')
 }
+
+// plain marks the ASCII characters written as they are.
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // slow leaves the rarer escapes (other control characters, HTML
 // characters, invalid UTF-8, U+2028 and U+2029) to encoding/json.

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"shencha/internal/auth"
@@ -170,8 +172,11 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-func queryID(r *http.Request, name string) (int64, error) {
-	v := r.URL.Query().Get(name)
+func queryID(r *http.Request, name string) (int64, error) { return valuesID(r.URL.Query(), name) }
+
+// valuesID reads an optional positive id from parsed query values.
+func valuesID(q url.Values, name string) (int64, error) {
+	v := q.Get(name)
 	if v == "" {
 		return 0, nil
 	}
@@ -350,10 +355,10 @@ func (s *Server) listings(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	lq := store.ListingQuery{PURL: q.Get("purl"), CPE: q.Get("cpe"), Digest: q.Get("digest"), Version: q.Get("version"), AsOf: q.Get("as_of")}
 	var err error
-	if lq.ListingID, err = queryID(r, "listing"); err != nil {
+	if lq.ListingID, err = valuesID(q, "listing"); err != nil {
 		return err
 	}
-	if lq.ProductID, err = queryID(r, "product"); err != nil {
+	if lq.ProductID, err = valuesID(q, "product"); err != nil {
 		return err
 	}
 	ans, err := s.cfg.Store.Listings(r.Context(), actor(r), lq)
@@ -362,12 +367,19 @@ func (s *Server) listings(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Written by hand (as encoding/json would): the register's answers
 	// are what buyers' systems ask for most.
-	b := append(make([]byte, 0, 2048*max(len(ans), 1)), `{"items":`...)
+	buf := answerBufs.Get().(*[]byte)
+	b := append((*buf)[:0], `{"items":`...)
 	b = append(store.AppendListingAnswers(b, ans), "}\n"...)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Write(b)
+	if cap(b) <= 64<<10 { // a rare huge answer is not kept
+		*buf = b
+		answerBufs.Put(buf)
+	}
 	return nil
 }
+
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func (s *Server) listingAction(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")

@@ -101,10 +101,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Cache-Control", "no-store")
+	for k, v := range securityHeaders {
+		h[k] = v
+	}
 	if r.TLS != nil {
 		h.Set("Strict-Transport-Security", "max-age=63072000")
 	}
@@ -135,6 +134,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 var csrf = http.NewCrossOriginProtection()
+
+// securityHeaders go on every response. The keys are canonical and each
+// value slice is full (len == cap), so sharing them between responses is
+// safe: Header.Add reallocates rather than writes into them.
+var securityHeaders = map[string][]string{
+	"X-Content-Type-Options":  {"nosniff"},
+	"Content-Security-Policy": {"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+	"Referrer-Policy":         {"same-origin"},
+	"Cache-Control":           {"no-store"},
+}
 
 func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions

@@ -108,7 +108,11 @@ func appendAttestation(b []byte, a *transparency.Attestation) []byte {
 	b = append(b, '{')
 	if a.Envelope != nil {
 		b = jsonout.Field(b, "envelope")
-		b = a.Envelope.AppendJSON(b)
+		if a.EnvelopeJSON != nil {
+			b = append(b, a.EnvelopeJSON...)
+		} else {
+			b = a.Envelope.AppendJSON(b)
+		}
 	}
 	if a.Salt != "" {
 		b = jsonout.Field(b, "salt")

@@ -495,7 +495,7 @@ func (s *Store) attestation(ctx context.Context, eventID int64) (*transparency.A
 	if err != nil {
 		return nil, review.Internal(err)
 	}
-	a := &transparency.Attestation{Kind: kind, Index: idx, Pending: pending, Envelope: &env}
+	a := &transparency.Attestation{Kind: kind, Index: idx, Pending: pending, Envelope: &env, EnvelopeJSON: []byte(envelope)}
 	if salt != nil {
 		a.Salt = b64(salt)
 	}

@@ -448,18 +448,27 @@ func (s *Store) signedFromRegister(ctx context.Context, p *regPick) (*transparen
 	p.facts.validFrom = time.Unix(0, p.created).UTC().Format(time.DateOnly)
 	p.facts.at = ts(time.Unix(0, p.at))
 	p.facts.artifact = hex.EncodeToString([]byte(p.digest))
-	env := transparency.Envelope{PayloadType: transparency.PayloadType, Payload: base64.StdEncoding.EncodeToString(p.facts.statement().Marshal()),
+	scratch := statementBufs.Get().(*[]byte)
+	*scratch = p.facts.statement().AppendJSON((*scratch)[:0])
+	env := transparency.Envelope{PayloadType: transparency.PayloadType, Payload: base64.StdEncoding.EncodeToString(*scratch),
 		Signatures: []transparency.Signature{{KeyID: p.keyID, Sig: base64.StdEncoding.EncodeToString(p.sig)}}}
+	statementBufs.Put(scratch)
 	proof, err := s.InclusionProof(ctx, p.logIdx, head.Size)
 	if err != nil {
 		return nil, err
 	}
-	if leaf, err := s.tree.LeafHash(p.logIdx); err != nil || leaf != tlog.RecordHash(env.Marshal()) {
+	raw := env.Marshal()
+	if leaf, err := s.tree.LeafHash(p.logIdx); err != nil || leaf != tlog.RecordHash(raw) {
 		s.regMisses.Add(1)
 		return nil, nil
 	}
-	return &transparency.Attestation{Kind: transparency.KindVerdict, Index: p.logIdx, Envelope: &env, InclusionProof: proof, Checkpoint: head.Note}, nil
+	return &transparency.Attestation{Kind: transparency.KindVerdict, Index: p.logIdx, Envelope: &env, EnvelopeJSON: raw,
+		InclusionProof: proof, Checkpoint: head.Note}, nil
 }
+
+// statementBufs recycles the buffers statements are written into before
+// their base64 goes into an envelope.
+var statementBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // regPick is what the register holds about one answer.
 type regPick struct {

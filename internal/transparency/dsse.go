@@ -105,7 +105,13 @@ func (e Envelope) Open(keys []ed25519.PublicKey) ([]byte, error) {
 }
 
 // Marshal gives the envelope's JSON, the bytes that enter the log.
-func (e Envelope) Marshal() []byte { return e.AppendJSON(make([]byte, 0, 64+len(e.Payload))) }
+func (e Envelope) Marshal() []byte {
+	n := 64 + len(e.PayloadType) + len(e.Payload)
+	for _, s := range e.Signatures {
+		n += 32 + len(s.KeyID) + len(s.Sig)
+	}
+	return e.AppendJSON(make([]byte, 0, n))
+}
 
 // AppendJSON appends the envelope's JSON, as encoding/json writes it.
 func (e Envelope) AppendJSON(b []byte) []byte {

@@ -25,6 +25,9 @@ type Attestation struct {
 	// note (C2SP tlog-checkpoint).
 	InclusionProof [][]byte `json:"inclusion_proof,omitempty"`
 	Checkpoint     string   `json:"checkpoint,omitempty"`
+	// EnvelopeJSON is Envelope's Marshal, when the server already made it
+	// (to check it against the log), so answers need not write it again.
+	EnvelopeJSON []byte `json:"-"`
 }
 
 // Trust is what a verifier trusts: the verdict public keys and the log's
