@@ -12,6 +12,9 @@
 // own; run from the repository's root.
 //
 //	go run ./bench/eligibility -n 1000000 -dur 10s
+//
+// Building a million listings takes minutes; with -dir D -reuse, a later
+// run serves the register an earlier one left in D.
 package main
 
 import (
@@ -47,6 +50,7 @@ func main() {
 	dur := flag.Duration("dur", 10*time.Second, "length of each load phase")
 	conns := flag.Int("conns", 16, "client connections")
 	dir := flag.String("dir", "", "data directory (default: a temporary one, removed after)")
+	reuse := flag.Bool("reuse", false, "with -dir: serve the register an earlier run left there instead of building one")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load phases to this file")
 	flag.Parse()
 	ctx := context.Background()
@@ -59,37 +63,52 @@ func main() {
 		*dir = d
 	}
 	check(os.MkdirAll(filepath.Join(*dir, "db"), 0o700))
-	s, err := store.Open(ctx, filepath.Join(*dir, "db", "shencha.db"))
+	dbPath := filepath.Join(*dir, "db", "shencha.db")
+	_, statErr := os.Stat(dbPath)
+	reused := *reuse && statErr == nil
+	s, err := store.Open(ctx, dbPath)
 	check(err)
 	check(s.Migrate(ctx))
-	keys, err := transparency.Generate(filepath.Join(*dir, "keys"), "bench.example/log", false)
-	check(err)
-	s.SetKeys(keys)
-	f, err := demo.Seed(ctx, s, demo.DefaultPassword, auth.Cheap)
-	check(err)
-
-	t0 := time.Now()
-	check(s.SyntheticRegister(ctx, *n, f.Users["office"].ID))
-	fmt.Printf("register: %d listings with signed statements in %.1f s\n", *n, time.Since(t0).Seconds())
-	t0 = time.Now()
-	appended := 0
-	for {
-		k, err := s.Sequence(ctx, 0)
+	if reused {
+		// A register built by an earlier run with the same -dir: only the
+		// load phases run again.
+		keys, err := transparency.Load(filepath.Join(*dir, "keys"))
 		check(err)
-		if k == 0 {
-			break
+		s.SetKeys(keys)
+		fmt.Printf("register: reusing %s\n", *dir)
+	} else {
+		keys, err := transparency.Generate(filepath.Join(*dir, "keys"), "bench.example/log", false)
+		check(err)
+		s.SetKeys(keys)
+		f, err := demo.Seed(ctx, s, demo.DefaultPassword, auth.Cheap)
+		check(err)
+		t0 := time.Now()
+		check(s.SyntheticRegister(ctx, *n, f.Users["office"].ID))
+		fmt.Printf("register: %d listings with signed statements in %.1f s\n", *n, time.Since(t0).Seconds())
+		t0 = time.Now()
+		appended := 0
+		for {
+			k, err := s.Sequence(ctx, 0)
+			check(err)
+			if k == 0 {
+				break
+			}
+			appended += k
 		}
-		appended += k
+		secs := time.Since(t0).Seconds()
+		fmt.Printf("log: %d appends in %.1f s = %.0f entries/s (SQLite, batches of %d)\n", appended, secs, float64(appended)/secs, store.SequenceBatch)
 	}
-	secs := time.Since(t0).Seconds()
-	fmt.Printf("log: %d appends in %.1f s = %.0f entries/s (SQLite, batches of %d)\n", appended, secs, float64(appended)/secs, store.SequenceBatch)
 	ids, err := s.SyntheticListingIDs(ctx)
 	check(err)
 	head, err := s.Checkpoint(ctx)
 	check(err)
 	proofTime(ctx, s, head.Size)
 
-	token, _, err := s.CreateToken(ctx, f.Actors["procurer"], "load test", []string{"read"}, time.Hour)
+	procurer, err := s.UserByName(ctx, "procurer")
+	check(err)
+	buyer, err := s.ActorOf(ctx, procurer.ID)
+	check(err)
+	token, _, err := s.CreateToken(ctx, buyer, "load test", []string{"read"}, time.Hour)
 	check(err)
 	check(s.Close())
 	fmt.Printf("setup process: %s\n", rss("self"))
