@@ -91,12 +91,12 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 		order[i] = ref{c.PURL, i}
 	}
 	slices.SortFunc(order, func(a, b ref) int { return cmp.Or(strings.Compare(a.purl, b.purl), cmp.Compare(a.i, b.i)) })
-	// The batch makes each match only once the findings, of known number,
-	// are allocated: it is copied into its finding and not kept.
-	batch := db.Batch(len(order))
-	matched := make([]Component, 0, len(order)) // by the batch's package index
+	// Each package once, under its first component in that order.
+	pkgs := make([]vuln.Package, 0, len(order))
+	comps := make([]Component, 0, len(order)) // by package
+	repeats := make([]int, 0, len(order))     // by package: the components after the first that name it
 	type pkg struct{ eco, name, version string }
-	seen := make(map[pkg]bool, len(order))
+	first := make(map[pkg]int, len(order))
 	for _, o := range order {
 		c := &doc.Components[o.i]
 		if c.PURL == "" {
@@ -109,15 +109,22 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 			continue
 		}
 		key := pkg{p.Ecosystem, p.Name, p.Version}
-		if seen[key] {
+		if i, ok := first[key]; ok {
+			repeats[i]++
 			continue
 		}
-		if _, err := batch.Add(p); err != nil {
-			r.Unmatched[unmatchedReason(err)]++
-			continue
+		first[key] = len(pkgs)
+		pkgs = append(pkgs, p)
+		comps = append(comps, Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL})
+		repeats = append(repeats, 0)
+	}
+	// The batch makes each match only once the findings, of known number,
+	// are allocated: it is copied into its finding and not kept.
+	batch := db.MatchAll(pkgs)
+	for i := range pkgs {
+		if err := batch.Err(i); err != nil { // each component naming it is unmatched
+			r.Unmatched[unmatchedReason(err)] += 1 + repeats[i]
 		}
-		seen[key] = true
-		matched = append(matched, Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL})
 	}
 	r.Findings = make([]Finding, batch.Len())
 	n := 0
@@ -127,7 +134,7 @@ func Run(doc *sbom.Document, db *vuln.DB, vex []sbom.Statement) *Report {
 		// Field by field: a Finding is large, and building one to copy
 		// it into the slice cost more.
 		f.Component, f.Ecosystem, f.Advisory, f.Aliases, f.Summary, f.Severity, f.Fixed, f.Notes =
-			matched[i], m.Package.Ecosystem, m.ID, m.Aliases, m.Summary, m.Severity, m.Fixed, m.Notes
+			comps[i], m.Package.Ecosystem, m.ID, m.Aliases, m.Summary, m.Severity, m.Fixed, m.Notes
 		applyVEX(f, statements)
 		if !f.Suppressed { // as count does, without reading the findings again
 			r.Affected++

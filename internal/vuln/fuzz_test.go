@@ -76,6 +76,11 @@ func FuzzParsePURL(f *testing.F) {
 	}
 	db := NewDB(nil)
 	f.Fuzz(func(t *testing.T, s string) {
+		if p, ok := parsePlainPURL(s); ok {
+			if q, err := parsePURL(s); err != nil || q != p {
+				t.Fatalf("%q: plain %+v, general %+v, %v", s, p, q, err)
+			}
+		}
 		p, err := ParsePURL(s)
 		if err != nil {
 			return

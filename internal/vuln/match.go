@@ -119,49 +119,47 @@ func (db *DB) Evaluate(p Package) (Evaluation, error) {
 	return Evaluation{Matches: db.appendMatches(nil, p, hits), Undetermined: db.appendMatches(nil, p, unsure)}, err
 }
 
-// Batch matches many packages and makes the Matches only once all are
-// matched, one at a time. A scan of thousands of packages then allocates
-// its findings at once, knowing their number, and fills them from each
-// Match, where a Match per advisory would be allocated only to be copied.
+// Batch holds the matches of many packages, made by MatchAll, and makes
+// their Matches only when they are read, one at a time. A scan of
+// thousands of packages then allocates its findings at once, knowing their
+// number, and fills them from each Match, where a Match per advisory
+// would be allocated only to be copied.
 type Batch struct {
 	db   *DB
-	sc   scratch
 	pkgs []Package
 	hits [][]hit // per package
+	errs []error // per package
 	n    int
 }
 
-// Batch starts a Batch for about n packages.
-func (db *DB) Batch(n int) *Batch {
-	return &Batch{db: db, pkgs: make([]Package, 0, n), hits: make([][]hit, 0, n)}
+// MatchAll matches each package as Match does. pkgs must not be modified
+// while the Batch is used.
+func (db *DB) MatchAll(pkgs []Package) *Batch {
+	b := &Batch{db: db, pkgs: pkgs, hits: make([][]hit, len(pkgs)), errs: make([]error, len(pkgs))}
+	var sc scratch
+	for i, p := range pkgs {
+		hits, err := db.evaluate(&sc, p, sc.hits[:0], nil)
+		sc.hits = hits
+		b.errs[i] = err
+		if len(hits) > 0 {
+			b.hits[i] = slices.Clone(hits)
+			clear(hits) // the scratch must not keep what the hits point to
+			b.n += len(hits)
+		}
+	}
+	return b
 }
 
-// Add matches p as Match does and returns the number of its matches. A
-// package whose error is not nil is not added.
-func (b *Batch) Add(p Package) (int, error) {
-	hits, err := b.db.evaluate(&b.sc, p, b.sc.hits[:0], nil)
-	b.sc.hits = hits
-	if err != nil {
-		return 0, err
-	}
-	var kept []hit
-	if len(hits) > 0 {
-		kept = slices.Clone(hits)
-		clear(hits) // the scratch must not keep what the hits point to
-	}
-	b.pkgs = append(b.pkgs, p)
-	b.hits = append(b.hits, kept)
-	b.n += len(kept)
-	return len(kept), nil
-}
+// Err is the error of package i, as Match would return it; a package with
+// an error has no matches.
+func (b *Batch) Err(i int) error { return b.errs[i] }
 
-// Len is the number of matches of the packages added.
+// Len is the number of matches of all the packages.
 func (b *Batch) Len() int { return b.n }
 
-// All yields the matches of the packages added, in the order they were
-// added and each package's sorted by id, with the package's index among
-// them (the number of packages added before it). The Match is valid only
-// until the next iteration: it is one variable, refilled.
+// All yields the matches of the packages in their order, each package's
+// sorted by id, with the package's index. The Match is valid only until
+// the next iteration: it is one variable, refilled.
 func (b *Batch) All() iter.Seq2[int, *Match] {
 	return func(yield func(int, *Match) bool) {
 		var m Match

@@ -386,24 +386,14 @@ func TestPreparedFixedVersions(t *testing.T) {
 	t.Logf("%d prepared lists checked", runs)
 }
 
-// TestBatchLikeMatch: a Batch yields for each package what Match returns,
-// in the order the packages were added.
-func TestBatchLikeMatch(t *testing.T) {
+// TestMatchAllLikeMatch: MatchAll yields for each package what Match
+// returns, in package order, and its error.
+func TestMatchAllLikeMatch(t *testing.T) {
 	_, _, db := loadTestdata(t)
-	pkgs := append(scanPackages(db, 4000), Package{Ecosystem: "Go", Name: ""}, Package{Ecosystem: "Android", Name: "x", Version: "1"})
-	b := db.Batch(len(pkgs))
-	var want [][]Match
-	for _, p := range pkgs {
-		ms, err := db.Match(p)
-		n, berr := b.Add(p)
-		if (err == nil) != (berr == nil) || n != len(ms) {
-			t.Fatalf("%v: Add gives %d, %v; Match %d, %v", p, n, berr, len(ms), err)
-		}
-		if err == nil {
-			want = append(want, ms)
-		}
-	}
-	got := make([][]Match, len(want))
+	pkgs := scanPackages(db, 4000)
+	pkgs = slices.Insert(pkgs, 100, Package{Ecosystem: "Go", Name: ""}, Package{Ecosystem: "Android", Name: "x", Version: "1"})
+	b := db.MatchAll(pkgs)
+	got := make([][]Match, len(pkgs))
 	total := 0
 	for i, m := range b.All() {
 		got[i] = append(got[i], *m)
@@ -412,9 +402,13 @@ func TestBatchLikeMatch(t *testing.T) {
 	if total != b.Len() {
 		t.Errorf("All yields %d matches, Len says %d", total, b.Len())
 	}
-	for i := range want {
-		if !slices.EqualFunc(got[i], want[i], func(a, b Match) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
-			t.Fatalf("%v: batch %v, Match %v", pkgs[i], got[i], want[i])
+	for i, p := range pkgs {
+		want, err := db.Match(p)
+		if fmt.Sprint(b.Err(i)) != fmt.Sprint(err) {
+			t.Fatalf("%v: MatchAll error %v, Match %v", p, b.Err(i), err)
+		}
+		if !slices.EqualFunc(got[i], want, func(a, b Match) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+			t.Fatalf("%v: MatchAll %v, Match %v", p, got[i], want)
 		}
 	}
 }

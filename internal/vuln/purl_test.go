@@ -144,3 +144,40 @@ func TestMatchPURL(t *testing.T) {
 		t.Errorf("bad purl: err = %v", err)
 	}
 }
+
+// TestPlainPURLs: where parsePlainPURL parses a purl, packageurl-go's
+// general path gives the same package; tried on purls built from pieces
+// that are and are not plain.
+func TestPlainPURLs(t *testing.T) {
+	prefixes := []string{"pkg:golang/", "pkg:cargo/", "PKG:golang/", "pkg:Golang/", "pkg://golang/", "pkg:npm/", "pkg:generic/", "pkg:golang", ""}
+	paths := []string{"github.com/Foo/bar/v2", "stdlib", "gopkg.in/yaml.v3", "a/b", "a", "openssl-sys", "A_B~c.d-e", "",
+		"/a", "a/", "a//b", "a/%46oo", "a b", "a/b?x", "a:b", "a@b", "a/../b", ".", "é/x", "K\u212a"}
+	versions := []string{"v1.2.3", "0.10.48", "v20.10.8+incompatible", "go1.21.3", "v0.0.0-20210512092938-c05353c2d58c", "1.0.0~rc1", "",
+		"v1%2B2", "1@2", "1?type=module", "1#sub", "1 2", "1:2", "V1"}
+	plain := 0
+	for _, pre := range prefixes {
+		for _, path := range paths {
+			for _, v := range versions {
+				for _, s := range []string{pre + path + "@" + v, pre + path + v} {
+					p, ok := parsePlainPURL(s)
+					if !ok {
+						continue
+					}
+					plain++
+					q, err := parsePURL(s)
+					if err != nil || q != p {
+						t.Errorf("%q: plain %+v, general %+v, %v", s, p, q, err)
+					}
+				}
+			}
+		}
+	}
+	if plain < 100 {
+		t.Errorf("only %d plain purls tried", plain)
+	}
+	for _, s := range []string{"pkg:golang/a%2Fb@v1", "pkg:golang/a/b@v1?type=module", "pkg:cargo/a@", "pkg:cargo/@1", "pkg:golang/a@v1@v2"} {
+		if p, ok := parsePlainPURL(s); ok {
+			t.Errorf("%q parsed as plain: %+v", s, p)
+		}
+	}
+}
