@@ -10,8 +10,9 @@
 //     under an "osv-scanner/" subfolder), a directory of *.json records, or
 //     one all.zip (Import, ImportZip), with limits against zip bombs.
 //   - The immutable, in-memory DB and its matcher (Match, MatchPURL,
-//     Evaluate, and Batch for a scan of many packages), including the purl to OSV package mapping (ParsePURL) and
-//     the severity of a match (a CVSS v3.0/v3.1 base score calculator).
+//     Evaluate, and MatchAll for a scan of many packages), including the
+//     purl to OSV package mapping (ParsePURL) and the severity of a match
+//     (a CVSS v3.0/v3.1 base score calculator).
 //   - The advisory set's Digest, which names exactly which advisories a
 //     result was computed against.
 //
