@@ -34,6 +34,7 @@ type Match struct {
 	// that are above its version and that the advisory does not affect,
 	// lowest first: upgrading to any of them leaves the advisory. Empty when
 	// no fix is known (open ranges, last_affected ranges, versions lists).
+	// Like Aliases, the slice may be shared with the database.
 	Fixed []string `json:"fixed,omitempty"`
 	// Notes say what was not evaluated or was assumed, e.g. "GIT range
 	// (https://...) not evaluated".
