@@ -277,13 +277,6 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	// The eligibility register and the log's tree are held in memory:
 	// load them before answering.
-	if err := s.CatchUpRegister(ctx); err != nil {
-		return err
-	}
-	if _, err := s.Checkpoint(ctx); err != nil {
-		return err
-	}
-	debug.FreeOSMemory() // what loading them read and dropped
 	if os.Getenv("GOGC") == "" {
 		// Most of the heap is then the register and the tree: long-lived
 		// and free of pointers, so a collection costs little however
@@ -291,6 +284,13 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		// doubled) would let garbage grow as large as a big register.
 		debug.SetGCPercent(25)
 	}
+	if err := s.CatchUpRegister(ctx); err != nil {
+		return err
+	}
+	if _, err := s.Checkpoint(ctx); err != nil {
+		return err
+	}
+	debug.FreeOSMemory() // what loading them read and dropped
 	s.ExpertQuorum, s.CommitteeQuorum = *expertQuorum, *committeeQuorum
 	client, err := jobs.Start(ctx, s, log)
 	if err != nil {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 
 	"shencha/internal/review"
 )
@@ -43,3 +45,37 @@ func (s *Store) AttestedFromRegister(ctx context.Context, q ListingQuery) (bool,
 
 // ResetRegisterForTest drops the in-memory register.
 func (s *Store) ResetRegisterForTest() { s.reg = newRegister() }
+
+// BackfillSignaturesForTest reads log_signatures, empties it, runs the
+// backfill of migration 0005 again and reads it once more, so a test can
+// check that the migration derives from log_entries what the sequencer
+// writes.
+func (s *Store) BackfillSignaturesForTest(ctx context.Context) (written, backfilled [][4]string, err error) {
+	read := func() ([][4]string, error) {
+		return queryAll(ctx, s.r, "signatures", `SELECT idx, listing_event_id, key_id, sig FROM log_signatures ORDER BY idx`, func(r *sql.Rows) ([4]string, error) {
+			var x [4]string
+			return x, r.Scan(&x[0], &x[1], &x[2], &x[3])
+		})
+	}
+	if written, err = read(); err != nil {
+		return nil, nil, err
+	}
+	ms, err := readMigrations(s.dialect)
+	if err != nil {
+		return nil, nil, err
+	}
+	var backfill string
+	for _, m := range ms {
+		if m.version == 5 {
+			_, backfill, _ = strings.Cut(m.sql, ";") // what follows CREATE TABLE
+		}
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM log_signatures`); err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.w.ExecContext(ctx, backfill); err != nil {
+		return nil, nil, err
+	}
+	backfilled, err = read()
+	return written, backfilled, err
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -241,6 +242,19 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 		if err := insertRows(ctx, tx, `INSERT INTO log_entries (idx, kind, entry, envelope, salt, listing_event_id, created_at) VALUES `, 7, len(batch), func(i int) []any {
 			q := batch[i]
 			return []any{size + int64(i), q.kind, q.entry, q.envelope, q.salt, q.event, now}
+		}); err != nil {
+			return err
+		}
+		var sigs [][4]any
+		for i, q := range batch {
+			if q.kind == transparency.KindVerdict && q.event.Valid {
+				if keyID, sig, ok := envelopeSignature(q.envelope); ok {
+					sigs = append(sigs, [4]any{size + int64(i), q.event.Int64, keyID, base64.StdEncoding.EncodeToString(sig)})
+				}
+			}
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO log_signatures (idx, listing_event_id, key_id, sig) VALUES `, 4, len(sigs), func(i int) []any {
+			return sigs[i][:]
 		}); err != nil {
 			return err
 		}

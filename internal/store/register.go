@@ -333,23 +333,19 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 }
 
 // catchUpSignatures reads the signatures and log indexes of the public
-// statements appended since the last call. Only the envelope's tail is
-// read: a signature is the end of the envelope Marshal writes.
+// statements appended since the last call.
 func (s *Store) catchUpSignatures(ctx context.Context, g *register) error {
-	tail := `substr(envelope, -400)`
-	if s.dialect == Postgres {
-		tail = `right(envelope, 400)`
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT idx, listing_event_id, `+tail+` FROM log_entries
-		WHERE idx > $1 AND kind = $2 AND listing_event_id IS NOT NULL ORDER BY idx`, g.logSeen, transparency.KindVerdict)
+	rows, err := s.r.QueryContext(ctx, `SELECT idx, listing_event_id, key_id, sig FROM log_signatures WHERE idx > $1 ORDER BY idx`, g.logSeen)
 	if err != nil {
 		return wrap("register", err)
 	}
 	defer rows.Close()
+	var sig [ed25519.SignatureSize + 2]byte // what base64 of 64 bytes may decode to, before its padding
 	for rows.Next() {
 		var idx, eid int64
-		var end string
-		if err := rows.Scan(&idx, &eid, &end); err != nil {
+		var keyID string
+		var b64 []byte
+		if err := rows.Scan(&idx, &eid, &keyID, &b64); err != nil {
 			return wrap("register", err)
 		}
 		ei, found := slices.BinarySearchFunc(g.events, eid, func(e regEvent, id int64) int { return cmp.Compare(e.id, id) })
@@ -357,8 +353,7 @@ func (s *Store) catchUpSignatures(ctx context.Context, g *register) error {
 			break // an event the register has not read yet: the next catch-up reads both
 		}
 		g.logSeen = idx
-		keyID, sig, ok := envelopeSignature(end)
-		if !ok || idx >= math.MaxUint32 {
+		if n, err := base64.StdEncoding.Strict().Decode(sig[:], b64); err != nil || n != ed25519.SignatureSize || idx >= math.MaxUint32 {
 			continue // answered from the database
 		}
 		k := slices.Index(g.keyIDs, keyID)
@@ -369,15 +364,15 @@ func (s *Store) catchUpSignatures(ctx context.Context, g *register) error {
 			k = len(g.keyIDs)
 			g.keyIDs = append(g.keyIDs, keyID)
 		}
-		g.sigs = append(g.sigs, sig...)
+		g.sigs = append(g.sigs, sig[:ed25519.SignatureSize]...)
 		e := &g.events[ei]
 		e.logIdx, e.sig, e.key = uint32(idx+1), uint32(len(g.sigs)/ed25519.SignatureSize), uint8(k)
 	}
 	return wrap("register", rows.Err())
 }
 
-// envelopeSignature reads the key id and signature from the end of an
-// envelope with one signature, as Marshal writes it.
+// envelopeSignature reads the key id and signature of an envelope with one
+// signature, as Marshal writes it, from its end.
 func envelopeSignature(end string) (keyID string, sig []byte, ok bool) {
 	const open, mid, close = `"signatures":[{"keyid":"`, `","sig":"`, `"}]}`
 	i := strings.LastIndex(end, open)
