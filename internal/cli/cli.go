@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -214,6 +215,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	rateAnon := fs.Float64("rate-anonymous", server.DefaultRates.Anonymous, "requests/s one anonymous client may make to the register and log")
 	rateSession := fs.Float64("rate-session", server.DefaultRates.Session, "requests/s for a signed-in browser session")
 	rateToken := fs.Float64("rate-token", server.DefaultRates.Token, "requests/s for an API token")
+	pprofAddr := fs.String("pprof", "", "also serve Go's runtime profiles (net/http/pprof) on this loopback address, for diagnosis")
 	if demoMode {
 		fs.Lookup("data-dir").DefValue = ""
 		dbf.dataDir = ""
@@ -309,6 +311,11 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr); err != nil {
+			return err
+		}
 	}
 	scheme := "http"
 	if *cert != "" {
@@ -515,4 +522,23 @@ func writeDemoKeys(dir string, f *demo.Fixture) (string, error) {
 		}
 	}
 	return out, nil
+}
+
+// servePprof serves the runtime's profiles on a loopback address of their
+// own, never on the public listener: they reveal memory and timing.
+func servePprof(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("--pprof %s: a loopback address and port, such as 127.0.0.1:6060", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+	return nil
 }

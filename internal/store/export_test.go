@@ -67,7 +67,8 @@ func (s *Store) BackfillSignaturesForTest(ctx context.Context) (written, backfil
 	var backfill string
 	for _, m := range ms {
 		if m.version == 5 {
-			_, backfill, _ = strings.Cut(m.sql, ";") // what follows CREATE TABLE
+			_, backfill, _ = strings.Cut(m.sql, ";") // after CREATE TABLE,
+			backfill, _, _ = strings.Cut(backfill, ";") // the INSERT
 		}
 	}
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM log_signatures`); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -151,12 +152,18 @@ func (s *Store) AnchorAudit(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	entry := transparency.AnchorText(seq, hash)
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM log_entries WHERE kind = $1 AND entry = $2) + (SELECT COUNT(*) FROM log_queue WHERE kind = $1 AND entry = $2)`,
-		transparency.KindAuditAnchor, entry).Scan(&n); err != nil {
+	// Anchored already if the newest anchor, queued or else in the log, is
+	// this head (a partial index finds the log's newest without reading
+	// the log).
+	var last []byte
+	err := s.r.QueryRowContext(ctx, `SELECT entry FROM log_queue WHERE kind = 'audit_anchor' ORDER BY id DESC LIMIT 1`).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.r.QueryRowContext(ctx, `SELECT entry FROM log_entries WHERE kind = 'audit_anchor' ORDER BY idx DESC LIMIT 1`).Scan(&last)
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, wrap("anchor", err)
 	}
-	if n > 0 {
+	if bytes.Equal(last, entry) {
 		return false, nil
 	}
 	return true, s.queueEntry(ctx, s.w, transparency.KindAuditAnchor, entry)

@@ -147,6 +147,16 @@ func TestTransparencyLog(t *testing.T) {
 			if err != nil || last.Kind != transparency.KindAuditAnchor || !strings.HasPrefix(string(last.Entry), "shencha audit chain\n") {
 				t.Fatalf("anchor entry: %+v %v", last, err)
 			}
+			if ok, err := e.s.AnchorAudit(e.ctx); err != nil || ok {
+				t.Fatalf("anchor of a head already in the log: %v %v", ok, err)
+			}
+			// A new audit event moves the head: anchored again.
+			if err := e.s.ListingAction(e.ctx, office, public.ListingID, review.ListReinstate, "cleared"); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := e.s.AnchorAudit(e.ctx); err != nil || !ok {
+				t.Fatalf("anchor of a new head: %v %v", ok, err)
+			}
 		})
 	}
 }
