@@ -239,6 +239,7 @@ func openLoop(c *http.Client, url func(*rand.Rand) string, token string, rate fl
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 256)
 	r := rand.New(rand.NewPCG(7, 7))
+	slow := make([]int, int(d.Seconds())+1) // requests over 10 ms, by second of the run
 	for i := range total {
 		due := start.Add(time.Duration(i) * interval)
 		time.Sleep(time.Until(due))
@@ -250,10 +251,14 @@ func openLoop(c *http.Client, url func(*rand.Rand) string, token string, rate fl
 			<-sem
 			mu.Lock()
 			all = append(all, l)
+			if l > 10*time.Millisecond {
+				slow[min(int(due.Sub(start).Seconds()), len(slow)-1)]++
+			}
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
+	fmt.Printf("requests over 10 ms, by second of the open loop: %v\n", slow)
 	return all
 }
 

@@ -284,7 +284,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		// and free of pointers, so a collection costs little however
 		// large they are, while the default (collect when the heap has
 		// doubled) would let garbage grow as large as a big register.
-		debug.SetGCPercent(25)
+		debug.SetGCPercent(10)
 	}
 	if err := s.CatchUpRegister(ctx); err != nil {
 		return err

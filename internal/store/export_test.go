@@ -67,7 +67,7 @@ func (s *Store) BackfillSignaturesForTest(ctx context.Context) (written, backfil
 	var backfill string
 	for _, m := range ms {
 		if m.version == 5 {
-			_, backfill, _ = strings.Cut(m.sql, ";") // after CREATE TABLE,
+			_, backfill, _ = strings.Cut(m.sql, ";")    // after CREATE TABLE,
 			backfill, _, _ = strings.Cut(backfill, ";") // the INSERT
 		}
 	}

@@ -445,14 +445,12 @@ func (s *Store) signedFromRegister(ctx context.Context, p *regPick) (*transparen
 	p.facts.artifact = hex.EncodeToString([]byte(p.digest))
 	scratch := statementBufs.Get().(*[]byte)
 	*scratch = p.facts.statement().AppendJSON((*scratch)[:0])
-	env := transparency.Envelope{PayloadType: transparency.PayloadType, Payload: base64.StdEncoding.EncodeToString(*scratch),
-		Signatures: []transparency.Signature{{KeyID: p.keyID, Sig: base64.StdEncoding.EncodeToString(p.sig)}}}
+	env, raw := transparency.OneSignature(transparency.PayloadType, *scratch, p.keyID, p.sig)
 	statementBufs.Put(scratch)
 	proof, err := s.InclusionProof(ctx, p.logIdx, head.Size)
 	if err != nil {
 		return nil, err
 	}
-	raw := env.Marshal()
 	if leaf, err := s.tree.LeafHash(p.logIdx); err != nil || leaf != tlog.RecordHash(raw) {
 		s.regMisses.Add(1)
 		return nil, nil

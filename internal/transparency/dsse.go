@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"shencha/internal/jsonout"
 	"shencha/internal/signature"
@@ -111,6 +112,31 @@ func (e Envelope) Marshal() []byte {
 		n += 32 + len(s.KeyID) + len(s.Sig)
 	}
 	return e.AppendJSON(make([]byte, 0, n))
+}
+
+// OneSignature makes the envelope of payload with one signature already
+// made, and its Marshal form, in one pass: the base64 is written straight
+// into the JSON (it needs no escaping), and the envelope's strings are
+// slices of it.
+func OneSignature(payloadType string, payload []byte, keyID string, sig []byte) (Envelope, []byte) {
+	enc := base64.StdEncoding
+	b := make([]byte, 0, 96+len(payloadType)+enc.EncodedLen(len(payload))+len(keyID)+enc.EncodedLen(len(sig)))
+	b = append(b, `{"payloadType":`...)
+	b = jsonout.String(b, payloadType)
+	b = append(b, `,"payload":"`...)
+	p0 := len(b)
+	b = enc.AppendEncode(b, payload)
+	p1 := len(b)
+	b = append(b, `","signatures":[{"keyid":`...)
+	b = jsonout.String(b, keyID)
+	b = append(b, `,"sig":"`...)
+	s0 := len(b)
+	b = enc.AppendEncode(b, sig)
+	s1 := len(b)
+	b = append(b, `"}]}`...)
+	// The strings share b's bytes, which nothing writes again.
+	text := unsafe.String(unsafe.SliceData(b), len(b))
+	return Envelope{PayloadType: payloadType, Payload: text[p0:p1], Signatures: []Signature{{KeyID: keyID, Sig: text[s0:s1]}}}, b
 }
 
 // AppendJSON appends the envelope's JSON, as encoding/json writes it.

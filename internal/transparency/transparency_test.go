@@ -418,10 +418,23 @@ func TestMarshalMatchesEncodingJSON(t *testing.T) {
 	}
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	env := SignEnvelope(priv, PayloadType, base.Marshal())
+	one, raw := OneSignature(PayloadType, base.Marshal(), env.Signatures[0].KeyID, mustDecode(t, env.Signatures[0].Sig))
+	if !reflect.DeepEqual(one, env) || !bytes.Equal(raw, env.Marshal()) {
+		t.Fatalf("OneSignature:\n%+v\n%s\nSignEnvelope:\n%+v\n%s", one, raw, env, env.Marshal())
+	}
 	for i, e := range []Envelope{env, {PayloadType: "x<y"}, {Signatures: []Signature{}}, {Signatures: []Signature{{KeyID: "a"}, {KeyID: "b&", Sig: "c"}}}} {
 		want, _ := json.Marshal(e)
 		if got := e.Marshal(); !bytes.Equal(got, want) {
 			t.Fatalf("envelope %d:\n%s\nencoding/json:\n%s", i, got, want)
 		}
 	}
+}
+
+func mustDecode(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
