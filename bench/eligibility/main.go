@@ -104,6 +104,7 @@ func main() {
 	head, err := s.Checkpoint(ctx)
 	check(err)
 	proofTime(ctx, s, head.Size)
+	lookupTime(ctx, s, ids)
 
 	procurer, err := s.UserByName(ctx, "procurer")
 	check(err)
@@ -312,4 +313,23 @@ func rss(pid string) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// lookupTime loads the register in this process and times the in-memory
+// part of random lookups by listing id.
+func lookupTime(ctx context.Context, s *store.Store, ids []int64) {
+	check(s.CatchUpRegister(ctx))
+	const k = 1_000_000
+	r := rand.New(rand.NewPCG(3, 4))
+	qs := make([]store.ListingQuery, k)
+	for i := range qs {
+		qs[i] = store.ListingQuery{ListingID: ids[r.IntN(len(ids))]}
+	}
+	t0 := time.Now()
+	for _, q := range qs {
+		if !s.InRegister(q) {
+			log.Fatalf("listing %d not answered from memory", q.ListingID)
+		}
+	}
+	fmt.Printf("in-process lookup of random listings: %v each (mean of %d)\n", (time.Since(t0) / k).Round(10*time.Nanosecond), k)
 }

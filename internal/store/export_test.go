@@ -13,13 +13,6 @@ func (s *Store) ListingsFromDatabase(ctx context.Context, a review.Actor, q List
 	return s.listings(ctx, a, q, false)
 }
 
-// RegisterLookupForTest runs the in-memory part of an anonymous register
-// lookup and reports whether it found the answer there.
-func (s *Store) RegisterLookupForTest(q ListingQuery) bool {
-	picks, ok := s.reg.lookup(review.Actor{}, q, s.Now())
-	return ok && len(picks) > 0
-}
-
 // RegisterMisses counts the statements the register rebuilt and found
 // different from the log's entry.
 func (s *Store) RegisterMisses() int64 { return s.regMisses.Load() }
@@ -27,7 +20,7 @@ func (s *Store) RegisterMisses() int64 { return s.regMisses.Load() }
 // AttestedFromRegister reports whether the register serves the signed
 // statements of an anonymous query's answers from memory.
 func (s *Store) AttestedFromRegister(ctx context.Context, q ListingQuery) (bool, error) {
-	picks, ok := s.reg.lookup(review.Actor{}, q, s.Now())
+	picks, ok := s.reg.lookup(review.Actor{}, q, s.Now(), nil)
 	if !ok || len(picks) == 0 {
 		return false, nil
 	}

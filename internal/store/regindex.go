@@ -1,5 +1,7 @@
 package store
 
+import "slices"
+
 // Indexes of the in-memory register, made of int32 slices so that a
 // million entries cost a few megabytes and nothing the garbage collector
 // must scan (a Go map of a million entries costs over twenty).
@@ -21,10 +23,21 @@ func (x *idIndex) get(id int64) (int32, bool) {
 	return p, ok
 }
 
+// reserve sizes the dense slice for ids up to max, when they are dense
+// enough for put to keep them there.
+func (x *idIndex) reserve(max int64, held int) {
+	if max >= 0 && max < int64(denseLimit(held)) && max >= int64(len(x.dense)) {
+		x.dense = slices.Grow(x.dense, int(max)+1-len(x.dense))
+	}
+}
+
+// denseLimit bounds the ids the dense slice holds, for held entries.
+func denseLimit(held int) int { return max(4*held, 1<<16) }
+
 // put records id at position i; held is the number of entries held, which
 // bounds how far the dense slice may grow.
 func (x *idIndex) put(id int64, i int32, held int) {
-	if id >= 0 && id < int64(max(4*held, 1<<16)) {
+	if id >= 0 && id < int64(denseLimit(held)) {
 		if id >= int64(len(x.dense)) {
 			x.dense = append(x.dense, make([]int32, int(id)+1-len(x.dense))...)
 		}

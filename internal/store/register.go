@@ -125,16 +125,25 @@ func newRegister() *register {
 		seed: maphash.MakeSeed(), logSeen: -1}
 }
 
+// registerSize is what a first load will hold, to allocate it once.
+type registerSize struct {
+	events, listings, versions int
+	maxListing, maxVersion     int64
+	versionText, reasonText    int // the bytes of the versions' strings (a version's own is mostly its purl's end) and of reasons
+}
+
 // grow sizes the register for a first load.
-func (g *register) grow(versions, listings, events int) {
-	g.arena = slices.Grow(g.arena, versions*80+listings*8)
-	g.versions = slices.Grow(g.versions, versions)
-	g.listings = slices.Grow(g.listings, listings)
-	g.events = slices.Grow(g.events, events)
-	g.sigs = slices.Grow(g.sigs, events*ed25519.SignatureSize)
-	g.byPURL.reserve(versions, g.purlHash)
-	g.byDigest.reserve(versions, g.digestHash)
-	g.byProdVer.reserve(versions, g.prodVerHash)
+func (g *register) grow(sz registerSize) {
+	g.arena = slices.Grow(g.arena, sz.versionText+sz.reasonText+sz.versions*8+4096)
+	g.versions = slices.Grow(g.versions, sz.versions)
+	g.listings = slices.Grow(g.listings, sz.listings)
+	g.events = slices.Grow(g.events, sz.events)
+	g.sigs = slices.Grow(g.sigs, sz.events*ed25519.SignatureSize)
+	g.versionAt.reserve(sz.maxVersion, sz.versions)
+	g.listingAt.reserve(sz.maxListing, sz.listings)
+	g.byPURL.reserve(sz.versions, g.purlHash)
+	g.byDigest.reserve(sz.versions, g.digestHash)
+	g.byProdVer.reserve(sz.versions, g.prodVerHash)
 }
 
 // put adds a string to the arena.
@@ -246,17 +255,21 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 		return wrap("register", err)
 	}
 	defer rows.Close()
-	var nEvents, nListings, nVersions int
+	var sz registerSize
 	if after == 0 { // the first load: size everything once rather than by doubling
 		if err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM listing_events), (SELECT COUNT(*) FROM listings),
-			(SELECT COUNT(DISTINCT version_id) FROM listings)`).Scan(&nEvents, &nListings, &nVersions); err != nil {
+			(SELECT COUNT(*) FROM product_versions v WHERE v.id IN (SELECT version_id FROM listings)),
+			(SELECT COALESCE(MAX(id), 0) FROM listings), (SELECT COALESCE(MAX(version_id), 0) FROM listings),
+			(SELECT COALESCE(SUM(LENGTH(v.purl) + LENGTH(v.cpe) + 32), 0) FROM product_versions v WHERE v.id IN (SELECT version_id FROM listings)),
+			(SELECT COALESCE(SUM(LENGTH(reason)), 0) FROM listing_events)`).Scan(&sz.events, &sz.listings, &sz.versions,
+			&sz.maxListing, &sz.maxVersion, &sz.versionText, &sz.reasonText); err != nil {
 			return wrap("register", err)
 		}
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if after == 0 && len(g.versions) == 0 {
-		g.grow(nVersions, nListings, nEvents)
+		g.grow(sz)
 	}
 	g.open = make(map[int64]string, len(open))
 	for _, x := range open {
@@ -284,8 +297,13 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 				g.productAt[pid] = pi
 			}
 			vi = int32(len(g.versions))
-			g.versions = append(g.versions, regVersion{id: vid, product: pi, version: g.put(version), purl: g.put(purl), cpe: g.put(cpe),
-				digest: g.put(rawDigest(digest)), last: -1})
+			v := regVersion{id: vid, product: pi, purl: g.put(purl), cpe: g.put(cpe), digest: g.put(rawDigest(digest)), last: -1}
+			if strings.HasSuffix(purl, "@"+version) && version != "" {
+				v.version = str{off: v.purl.off + v.purl.n - uint32(len(version)), n: uint32(len(version))} // the purl's end
+			} else {
+				v.version = g.put(version)
+			}
+			g.versions = append(g.versions, v)
 			g.versionAt.put(vid, vi, len(g.versions))
 			if purl != "" {
 				g.byPURL.add(g.hash(purl), vi, g.purlHash)
@@ -396,7 +414,8 @@ func envelopeSignature(end string) (keyID string, sig []byte, ok bool) {
 // results the caller may see in full (public) or not at all (an anonymous
 // caller). ok is false when the database path must answer.
 func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQuery, now time.Time) ([]ListingAnswer, bool, error) {
-	picks, ok := s.reg.lookup(a, q, now)
+	var buf [1]regPick // one version is the usual answer: no allocation for it
+	picks, ok := s.reg.lookup(a, q, now, buf[:0])
 	if !ok {
 		return nil, false, nil
 	}
@@ -481,7 +500,7 @@ type regPick struct {
 
 // lookup is the in-memory part of registerAnswer; ok is false when the
 // database must answer.
-func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regPick, bool) {
+func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time, dst []regPick) ([]regPick, bool) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	if !g.loaded || q.AsOf != "" && q.AsOf != calendar.DateOf(now).String() {
@@ -528,7 +547,7 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 	// In version id order, as the database path answers.
 	slices.SortFunc(found, func(x, y int32) int { return cmp.Compare(g.versions[x].id, g.versions[y].id) })
 	nowNano := now.UnixNano()
-	picks := make([]regPick, 0, len(found))
+	picks := slices.Grow(dst[:0], len(found))
 	for _, vi := range found {
 		v := &g.versions[vi]
 		li := v.last
@@ -584,6 +603,15 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time) ([]regP
 		_, ans.ReReview = g.open[v.id]
 	}
 	return picks, true
+}
+
+// InRegister reports whether the in-memory register answers q for an
+// anonymous caller by itself, without the database: the part of an answer
+// load tests time as the in-process lookup.
+func (s *Store) InRegister(q ListingQuery) bool {
+	var buf [1]regPick
+	picks, ok := s.reg.lookup(review.Actor{}, q, s.Now(), buf[:0])
+	return ok && len(picks) > 0
 }
 
 func (g *register) isLoaded() bool {

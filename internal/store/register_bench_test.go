@@ -60,7 +60,7 @@ func BenchmarkRegister(b *testing.B) {
 	b.Run("lookup-memory", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			if !e.s.RegisterLookupForTest(store.ListingQuery{ListingID: ids[i%len(ids)]}) {
+			if !e.s.InRegister(store.ListingQuery{ListingID: ids[i%len(ids)]}) {
 				b.Fatal("not found")
 			}
 			i += 7919

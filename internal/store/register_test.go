@@ -40,7 +40,7 @@ func TestRegisterMatchesDatabase(t *testing.T) {
 					// The comparison means something only if the register
 					// itself answers: every listing, by id, for an
 					// anonymous caller (public in full, else not disclosed).
-					if !e.s.RegisterLookupForTest(store.ListingQuery{ListingID: l.ListingID}) {
+					if !e.s.InRegister(store.ListingQuery{ListingID: l.ListingID}) {
 						t.Fatalf("%s: the register did not answer listing %d from memory", stage, l.ListingID)
 					}
 					vs, _ := e.s.Version(e.ctx, l.VersionID)
