@@ -48,7 +48,18 @@ func ParseDate(s string) (Date, error) {
 
 // String formats d as "2006-01-02".
 func (d Date) String() string {
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	if d.Year < 0 || d.Year > 9999 {
+		return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	}
+	// Written by hand: the register formats a date on every answer.
+	var b [10]byte
+	two := func(i, v int) { b[i], b[i+1] = byte('0'+v/10%10), byte('0'+v%10) }
+	two(0, d.Year/100)
+	two(2, d.Year%100)
+	b[4], b[7] = '-', '-'
+	two(5, int(d.Month))
+	two(8, d.Day)
+	return string(b[:])
 }
 
 // IsZero reports whether d is the zero Date, which stands for "no date".

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -217,6 +218,17 @@ func TestDayNumberMatchesTimeDate(t *testing.T) {
 		tm := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
 		if got, want := fromDayNumber(d.dayNumber()), (Date{tm.Year(), tm.Month(), tm.Day()}); got != want {
 			t.Errorf("normalised %+v = %+v, time.Date says %+v", d, got, want)
+		}
+	}
+}
+
+// TestDateStringMatchesSprintf: String is written by hand for speed and
+// must say what the plain format says, zero date and far years included.
+func TestDateStringMatchesSprintf(t *testing.T) {
+	for _, d := range []Date{{}, {Year: 2026, Month: 3, Day: 2}, {Year: 1999, Month: 12, Day: 31}, {Year: 7, Month: 1, Day: 9},
+		{Year: 9999, Month: 12, Day: 31}, {Year: 10000, Month: 1, Day: 1}, {Year: -1, Month: 1, Day: 1}} {
+		if got, want := d.String(), fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day); got != want {
+			t.Errorf("%+v: %q, want %q", d, got, want)
 		}
 	}
 }
