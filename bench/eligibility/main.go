@@ -52,6 +52,7 @@ func main() {
 	dir := flag.String("dir", "", "data directory (default: a temporary one, removed after)")
 	reuse := flag.Bool("reuse", false, "with -dir: serve the register an earlier run left there instead of building one")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load phases (this process: the client) to this file")
+	memLimit := flag.String("memlimit", "", "GOMEMLIMIT for the server process (e.g. 450MiB), to bound its memory")
 	pprofAddr := flag.String("pprof", "", "start the server with --pprof on this loopback address, to profile it during the load")
 	flag.Parse()
 	ctx := context.Background()
@@ -115,7 +116,7 @@ func main() {
 	check(s.Close())
 	fmt.Printf("setup process: %s\n", rss("self"))
 
-	srv, ours := startServer(*dir, *pprofAddr)
+	srv, ours := startServer(*dir, *pprofAddr, *memLimit)
 	defer srv.Process.Kill()
 	sample := get(&http.Client{}, ours+"/api/v1/eligibility?listing="+strconv.FormatInt(ids[0], 10), token)
 	body := bytes.Repeat([]byte("x"), len(sample))
@@ -152,12 +153,15 @@ func main() {
 
 // startServer builds shencha and serves dir in a process of its own; it
 // returns the process and its URL once it listens.
-func startServer(dir, pprofAddr string) (*exec.Cmd, string) {
+func startServer(dir, pprofAddr, memLimit string) (*exec.Cmd, string) {
 	bin := filepath.Join(dir, "shencha")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/shencha")
 	build.Stderr = os.Stderr
 	check(build.Run())
 	cmd := exec.Command(bin, "serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--rate-token", "1e9", "--pprof", pprofAddr)
+	if memLimit != "" {
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+memLimit)
+	}
 	out, err := cmd.StdoutPipe()
 	check(err)
 	check(cmd.Start())
