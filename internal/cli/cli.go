@@ -301,9 +301,13 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	seqCtx, stopSeq := context.WithCancel(ctx)
 	defer stopSeq()
 	go s.RunSequencer(seqCtx, time.Second, func(err error) { log.Error("log sequencer", "err", err) })
+	handler, err := server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != "", MaxUpload: *maxUpload,
+		Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken}})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler: server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != "", MaxUpload: *maxUpload,
-			Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken}}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		// No whole-request timeout: large uploads stream for as long as they move.

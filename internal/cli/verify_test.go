@@ -64,7 +64,11 @@ func newVerifyEnv(t *testing.T) *verifyEnv {
 		t.Fatal(err)
 	}
 	server.PasswordParams = auth.Cheap
-	ts := httptest.NewServer(server.New(server.Config{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	srv, err := server.New(server.Config{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	e := &verifyEnv{t: t, dir: dir, url: ts.URL, s: s, f: f}
 	e.keys = e.save("keys.json", e.get("/log/key", ""))

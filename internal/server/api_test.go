@@ -59,7 +59,9 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = server.New(server.Config{Store: s, Blobs: blobs, Demo: true, MaxUpload: 1 << 20})
+	if e.srv, err = server.New(server.Config{Store: s, Blobs: blobs, Demo: true, MaxUpload: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(e.srv)
 	t.Cleanup(ts.Close)
 	e.url = ts.URL

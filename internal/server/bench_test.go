@@ -58,7 +58,10 @@ func BenchmarkEligibility(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := server.New(server.Config{Store: s, Rates: server.Rates{Anonymous: 1e9, Session: 1e9, Token: 1e9}})
+	srv, err := server.New(server.Config{Store: s, Rates: server.Rates{Anonymous: 1e9, Session: 1e9, Token: 1e9}})
+	if err != nil {
+		b.Fatal(err)
+	}
 	ask := func(i int) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("GET", "/api/v1/eligibility?listing="+strconv.FormatInt(ids[i%len(ids)], 10), nil)
 		req.Header.Set("Authorization", "Bearer "+token)

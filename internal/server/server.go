@@ -16,6 +16,7 @@ import (
 	"shencha/internal/i18n"
 	"shencha/internal/review"
 	"shencha/internal/store"
+	"shencha/internal/web"
 )
 
 // Config configures a server.
@@ -36,7 +37,7 @@ type Config struct {
 	Rates Rates
 }
 
-// Server serves the API.
+// Server serves the API and the web UI.
 type Server struct {
 	cfg    Config
 	mux    *http.ServeMux
@@ -50,8 +51,8 @@ type route struct {
 	Public bool
 }
 
-// New builds the handler.
-func New(cfg Config) *Server {
+// New builds the handler. It fails when a page template does not parse.
+func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -69,7 +70,15 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.register()
-	return s
+	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status,
+		SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies})
+	if err != nil {
+		return nil, err
+	}
+	// The UI has its own routes (/, /login, /cases/…, /static/…); the API
+	// and the log keep theirs, and a path neither knows is a plain 404.
+	ui.Mount(s.mux)
+	return s, nil
 }
 
 // Routes lists every route, for the OpenAPI document and its test.
@@ -156,7 +165,8 @@ func actor(r *http.Request) review.Actor {
 	return a
 }
 
-const sessionCookie = "shencha_session"
+// sessionCookie is shared with the web UI, which signs browsers in.
+const sessionCookie = web.SessionCookie
 
 // authenticate reads a bearer token or a session cookie. A bad bearer token
 // is an error; no credential at all is the anonymous public.
