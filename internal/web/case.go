@@ -15,6 +15,12 @@ import (
 type caseData struct {
 	Case    *store.CaseView
 	Actions []actionForm
+	// CanUpload: the store allows the visitor to upload a material now;
+	// the upload form takes the place of the action's button.
+	CanUpload bool
+	Labels    []string
+	// UploadError is a refused upload's message, shown beside the form.
+	UploadError string
 }
 
 // actionForm is one allowed action. Its fields are the inputs the
@@ -61,6 +67,9 @@ func names[T ~string](list []T) []string {
 func actionForms(allowed []string) []actionForm {
 	var out []actionForm
 	for _, name := range allowed {
+		if name == string(review.ActUploadMaterial) {
+			continue // the materials section has its own form (upload.go)
+		}
 		rule, ok := review.RuleFor(review.Action(name))
 		if !ok {
 			continue
@@ -112,12 +121,19 @@ func (ui *UI) casePage(w http.ResponseWriter, r *http.Request) {
 // showCase renders the case page, with an error above it after a refused
 // action.
 func (ui *UI) showCase(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	ui.showCaseWith(w, r, status, msg, "")
+}
+
+// showCaseWith renders the case page with an error above it (msg) or
+// beside the upload form (uploadMsg).
+func (ui *UI) showCaseWith(w http.ResponseWriter, r *http.Request, status int, msg, uploadMsg string) {
 	c, err := ui.cfg.Store.Case(r.Context(), ui.cfg.Actor(r), r.PathValue("number"))
 	if err != nil {
 		ui.fail(w, r, err)
 		return
 	}
-	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: actionForms(c.AllowedActions)})
+	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: actionForms(c.AllowedActions),
+		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg})
 	p.Error = msg
 	ui.render(w, r, status, "case", p)
 }

@@ -8,10 +8,12 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"shencha/internal/auth"
+	"shencha/internal/blob"
 	"shencha/internal/demo"
 	"shencha/internal/server"
 	"shencha/internal/storetest"
@@ -21,6 +23,13 @@ import (
 // database with the demo seed (every case at its stage, results published
 // and sequenced into the log) and returns its URL.
 func startServer(t *testing.T) string {
+	t.Helper()
+	return startServerWith(t, 0)
+}
+
+// startServerWith is startServer with a blob store for uploads and the
+// server's upload limit (0: the server's default).
+func startServerWith(t *testing.T, maxUpload int64) string {
 	t.Helper()
 	ctx := context.Background()
 	s := storetest.Open(t, storetest.Backends()[0])
@@ -34,7 +43,16 @@ func startServer(t *testing.T) string {
 	if _, err := s.Sequence(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: s, Demo: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	dir := t.TempDir()
+	kr, err := blob.OpenKeyring(filepath.Join(dir, "master.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewEncrypted(filepath.Join(dir, "blobs"), kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: s, Blobs: blobs, MaxUpload: maxUpload, Demo: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

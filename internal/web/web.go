@@ -65,6 +65,9 @@ type UI struct {
 	pages  map[string]*template.Template
 	assets map[string]asset // by file name
 	csrf   *http.CrossOriginProtection
+	// mux is the server's, kept by Mount so that an upload from a page is
+	// handed to the API's own upload route (see upload.go).
+	mux *http.ServeMux
 }
 
 type asset struct {
@@ -74,7 +77,7 @@ type asset struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"login", "register", "result", "dashboard", "case", "error"}
+var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -112,9 +115,9 @@ func New(cfg Config) (*UI, error) {
 	return ui, nil
 }
 
-// parsePage parses one page with the layout.
+// parsePage parses one page with the layout and the shared blocks.
 func parsePage(name string) (*template.Template, error) {
-	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
 	if err != nil {
 		return nil, fmt.Errorf("web: template %s: %w", name, err)
 	}
@@ -139,6 +142,7 @@ func when(ts string) string {
 // Mount registers the UI's routes on the server's mux. The API (/api/v1)
 // and the log (/log) keep their own routes.
 func (ui *UI) Mount(mux *http.ServeMux) {
+	ui.mux = mux
 	mux.HandleFunc("GET /{$}", ui.home)
 	mux.HandleFunc("GET /static/{hash}/{name}", ui.static)
 	mux.HandleFunc("GET /login", ui.loginForm)
@@ -150,6 +154,12 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /dashboard", ui.dashboard)
 	mux.HandleFunc("GET /cases/{number}", ui.casePage)
 	mux.HandleFunc("POST /cases/{number}/actions/{action}", ui.post(ui.caseAction))
+	mux.HandleFunc("POST /cases/{number}/materials", ui.post(ui.upload))
+	mux.HandleFunc("GET /products", ui.products)
+	mux.HandleFunc("POST /products", ui.post(ui.createProduct))
+	mux.HandleFunc("GET /products/{id}", ui.productPage)
+	mux.HandleFunc("POST /products/{id}/versions", ui.post(ui.addVersion))
+	mux.HandleFunc("POST /products/{id}/apply", ui.post(ui.apply))
 }
 
 // post guards a form handler against cross-origin submission. The server
@@ -219,6 +229,10 @@ func (p *page) T(key string, kv ...string) string {
 func (p *page) TP(prefix string, value any) string {
 	return i18n.T(p.Lang, prefix+fmt.Sprint(value), nil)
 }
+
+// Portal reports whether the header links to the provider portal: the
+// pages are for provider users (the handlers refuse everyone else).
+func (p *page) Portal() bool { return p.Actor.Role == review.RoleProvider }
 
 // Static is a static file's URL.
 func (p *page) Static(name string) string { return p.ui.StaticURL(name) }

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"shencha/internal/i18n"
+	"shencha/internal/review"
+)
+
+// upload takes a material from the case page's multipart form and hands
+// the file, streamed, to the API's own route (POST
+// /api/v1/cases/{number}/materials) on the server's mux. The UI has no
+// blob store and no upload code of its own, so a page upload gets exactly
+// what an API upload gets: the permission check before a byte is stored,
+// the server's size limit, the blob store's all-or-nothing write (nothing
+// half-written remains on a failure) and the audit record.
+//
+// The form sends "label" before "file" (the order of its inputs), so the
+// label is known when the file part starts and the file is never buffered.
+func (ui *UI) upload(w http.ResponseWriter, r *http.Request) {
+	number := r.PathValue("number")
+	mr, err := r.MultipartReader()
+	if err != nil {
+		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "body_invalid", "reason", "multipart/form-data expected")))
+		return
+	}
+	var label string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "body_invalid", "reason", err.Error())))
+			return
+		}
+		switch part.FormName() {
+		case "label":
+			b, _ := io.ReadAll(io.LimitReader(part, 64))
+			label = strings.TrimSpace(string(b))
+		case "file":
+			if part.FileName() == "" {
+				// A form sent with no file chosen still has the part.
+				break
+			}
+			ui.forwardUpload(w, r, number, label, part)
+			return
+		}
+	}
+	ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.Required("file")))
+}
+
+// forwardUpload runs the API's upload handler for one file part and
+// answers the page: back to the case's materials, or the case page with
+// the API's error beside the form.
+func (ui *UI) forwardUpload(w http.ResponseWriter, r *http.Request, number, label string, part *multipart.Part) {
+	q := url.Values{"filename": {part.FileName()}}
+	if label != "" {
+		q.Set("label", label)
+	}
+	// The clone keeps the context (the authenticated actor the server put
+	// there), the client address and the language headers.
+	sub := r.Clone(r.Context())
+	sub.URL = &url.URL{Path: "/api/v1/cases/" + url.PathEscape(number) + "/materials", RawQuery: q.Encode()}
+	sub.RequestURI = sub.URL.RequestURI()
+	sub.Body = io.NopCloser(part)
+	sub.ContentLength = -1 // unknown: the blob store enforces the limit while it reads
+	sub.Header = r.Header.Clone()
+	sub.Header.Del("Content-Length")
+	sub.Header.Del("X-Content-SHA256") // only the API's clients send a digest
+	sub.Header.Set("Content-Type", part.Header.Get("Content-Type"))
+	rec := &recorder{header: http.Header{}}
+	ui.mux.ServeHTTP(rec, sub)
+	if rec.code == http.StatusCreated {
+		// Post/redirect/get: a reload does not upload twice.
+		http.Redirect(w, r, "/cases/"+number+"#materials", http.StatusSeeOther)
+		return
+	}
+	var body struct {
+		Error struct {
+			Message string `json:"message"`
+			Field   string `json:"field"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(rec.body.Bytes(), &body); err != nil || body.Error.Message == "" {
+		ui.cfg.Log.Error("upload: unreadable API answer", "case", number, "status", rec.code)
+		ui.fail(w, r, review.Internal(errors.New("upload: unreadable API answer")))
+		return
+	}
+	// The API names the query parameter it refused; on the page the file
+	// is the "file" input whatever the API called it.
+	field := body.Error.Field
+	switch field {
+	case "", "filename", "X-Content-SHA256":
+		field = "file"
+	}
+	ui.uploadFailed(w, r, rec.code, field, body.Error.Message)
+}
+
+// uploadFailed shows the case page with the refusal beside the upload
+// form, naming the field and the reason. A case the visitor may not see
+// stays a plain not-found page.
+func (ui *UI) uploadFailed(w http.ResponseWriter, r *http.Request, status int, field, msg string) {
+	lang := i18n.FromRequest(r)
+	label := field // a field without a label of its own keeps the API's name
+	if key, ok := uploadFields[field]; ok {
+		label = i18n.T(lang, key, nil)
+	}
+	ui.showCaseWith(w, r, status, "", i18n.T(lang, "ui.upload.failed", map[string]string{"field": label, "reason": msg}))
+}
+
+// uploadFields are the upload form's inputs and their labels' messages.
+var uploadFields = map[string]string{"file": "ui.upload.field.file", "label": "ui.upload.field.label"}
+
+// recorder keeps the API's answer to a forwarded upload. The answer is a
+// small JSON document (the material, or an error), so it is bounded.
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (c *recorder) Header() http.Header { return c.header }
+
+func (c *recorder) WriteHeader(code int) {
+	if c.code == 0 {
+		c.code = code
+	}
+}
+
+func (c *recorder) Write(b []byte) (int, error) {
+	if c.code == 0 {
+		c.code = http.StatusOK
+	}
+	if c.body.Len()+len(b) > 64<<10 {
+		return 0, errors.New("upload: API answer too large")
+	}
+	return c.body.Write(b)
+}
