@@ -370,7 +370,9 @@ func (s *Server) listings(w http.ResponseWriter, r *http.Request) error {
 	buf := answerBufs.Get().(*[]byte)
 	b := append((*buf)[:0], `{"items":`...)
 	b = append(store.AppendListingAnswers(b, ans), "}\n"...)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))} // one write, not chunked
 	w.Write(b)
 	if cap(b) <= 64<<10 { // a rare huge answer is not kept
 		*buf = b
@@ -378,6 +380,8 @@ func (s *Server) listings(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
+
+var jsonContentType = []string{"application/json; charset=utf-8"}
 
 var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
