@@ -132,7 +132,9 @@ func (ui *UI) showCaseWith(w http.ResponseWriter, r *http.Request, status int, m
 		ui.fail(w, r, err)
 		return
 	}
-	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: actionForms(c.AllowedActions),
+	// pending, not AllowedActions: no opinion or vote form for a person
+	// whose opinion or vote is in (work.go).
+	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: actionForms(pending(c, ui.cfg.Actor(r))),
 		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg})
 	p.Error = msg
 	ui.render(w, r, status, "case", p)

@@ -77,7 +77,7 @@ type asset struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product"}
+var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -152,6 +152,7 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /register", ui.register)
 	mux.HandleFunc("GET /results/{id}", ui.result)
 	mux.HandleFunc("GET /dashboard", ui.dashboard)
+	mux.HandleFunc("GET /work", ui.work)
 	mux.HandleFunc("GET /cases/{number}", ui.casePage)
 	mux.HandleFunc("POST /cases/{number}/actions/{action}", ui.post(ui.caseAction))
 	mux.HandleFunc("POST /cases/{number}/materials", ui.post(ui.upload))
@@ -233,6 +234,10 @@ func (p *page) TP(prefix string, value any) string {
 // Portal reports whether the header links to the provider portal: the
 // pages are for provider users (the handlers refuse everyone else).
 func (p *page) Portal() bool { return p.Actor.Role == review.RoleProvider }
+
+// Queue reports whether the header links to "My work": labs, experts and
+// committee members, who are handed cases (work.go).
+func (p *page) Queue() bool { return hasQueue(p.Actor.Role) }
 
 // Static is a static file's URL.
 func (p *page) Static(name string) string { return p.ui.StaticURL(name) }
