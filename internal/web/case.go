@@ -2,8 +2,11 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 
 	"shencha/internal/i18n"
 	"shencha/internal/review"
@@ -31,6 +34,21 @@ type actionForm struct {
 	Action   string
 	Fields   []field
 	Possible bool
+	// Values are what was typed into this form before the store refused
+	// it, so nothing typed is lost; Error is the refusal, shown in the
+	// form, and ErrorField the input it names (form field name).
+	Values     url.Values
+	Error      string
+	ErrorField string
+}
+
+// Value is what was typed into the named input, for showing it again.
+func (f actionForm) Value(name string) string { return f.Values.Get(name) }
+
+// Invalid reports whether the refusal names this input (or, for the
+// areas, one of its parts).
+func (f actionForm) Invalid(name string) bool {
+	return f.ErrorField != "" && (f.ErrorField == name || strings.HasPrefix(name, f.ErrorField+"."))
 }
 
 // field is one input of an action form.
@@ -40,7 +58,13 @@ type field struct {
 	// OptionPrefix+value.
 	Options      []string
 	OptionPrefix string
+	// Areas, when set, make a risk level and a note for each risk area,
+	// named areas.<area>.level and areas.<area>.note.
+	Areas []string
 }
+
+// Levels are the risk levels an area's select offers.
+func (field) Levels() []string { return names(review.RiskLevels) }
 
 // inputs are the action inputs a plain form can collect, and how. They say
 // what kind of value an input is; which actions need them, and who may take
@@ -53,6 +77,7 @@ var inputs = map[string]field{
 	"outcome":        {Name: "outcome", Options: names(review.Outcomes), OptionPrefix: "outcome."},
 	"recommendation": {Name: "recommendation", Options: names(review.Outcomes), OptionPrefix: "outcome."},
 	"scope":          {Name: "scope", Options: names(review.Scopes), OptionPrefix: "scope."},
+	"areas":          {Name: "areas", Areas: review.RiskAreas},
 }
 
 func names[T ~string](list []T) []string {
@@ -109,9 +134,29 @@ func formInput(r *http.Request, rule *review.Rule) review.Input {
 			in.Recommendation = review.Outcome(v)
 		case "scope":
 			in.Scope = review.Scope(v)
+		case "areas":
+			in.Areas = formAreas(r)
 		}
 	}
 	return in
+}
+
+// formAreas reads an opinion's assessment per risk area. An area left
+// wholly empty is left out, so the store names it as required; one with a
+// note but no level is passed on, so the store names its level.
+func formAreas(r *http.Request) map[string]review.AreaAssessment {
+	var out map[string]review.AreaAssessment
+	for _, a := range review.RiskAreas {
+		level, note := r.PostFormValue("areas."+a+".level"), r.PostFormValue("areas."+a+".note")
+		if level == "" && strings.TrimSpace(note) == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]review.AreaAssessment{}
+		}
+		out[a] = review.AreaAssessment{Level: review.RiskLevel(level), Note: note}
+	}
+	return out
 }
 
 func (ui *UI) casePage(w http.ResponseWriter, r *http.Request) {
@@ -121,24 +166,79 @@ func (ui *UI) casePage(w http.ResponseWriter, r *http.Request) {
 // showCase renders the case page, with an error above it after a refused
 // action.
 func (ui *UI) showCase(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	ui.showCaseWith(w, r, status, msg, "")
+	ui.renderCase(w, r, status, msg, "", nil)
 }
 
 // showCaseWith renders the case page with an error above it (msg) or
 // beside the upload form (uploadMsg).
 func (ui *UI) showCaseWith(w http.ResponseWriter, r *http.Request, status int, msg, uploadMsg string) {
-	c, err := ui.cfg.Store.Case(r.Context(), ui.cfg.Actor(r), r.PathValue("number"))
+	ui.renderCase(w, r, status, msg, uploadMsg, nil)
+}
+
+// refusal is an action form the store refused: which action, what was
+// typed, and why.
+type refusal struct {
+	Action string
+	Values url.Values
+	Err    *review.Error
+}
+
+// renderCase renders the case page. A refusal is shown inside its form,
+// with what was typed, when the form is on the page; otherwise above it.
+func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg, uploadMsg string, ref *refusal) {
+	a := ui.cfg.Actor(r)
+	c, err := ui.cfg.Store.Case(r.Context(), a, r.PathValue("number"))
 	if err != nil {
 		ui.fail(w, r, err)
 		return
 	}
 	// pending, not AllowedActions: no opinion or vote form for a person
 	// whose opinion or vote is in (work.go).
-	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: actionForms(pending(c, ui.cfg.Actor(r))),
+	forms := actionForms(pending(c, a))
+	if ref != nil {
+		lang := i18n.FromRequest(r)
+		if i := slices.IndexFunc(forms, func(f actionForm) bool { return f.Action == ref.Action && f.Possible }); i >= 0 {
+			forms[i].Values, forms[i].Error, forms[i].ErrorField = ref.Values, fieldMessage(lang, ref.Err), ref.Err.Field
+		} else {
+			msg = ui.message(lang, ref.Err)
+		}
+	}
+	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: forms,
 		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg})
 	p.Error = msg
 	ui.render(w, r, status, "case", p)
 }
+
+// fieldMessage renders an error naming its field by the label the form
+// shows for it ("Risk level, R2 …" rather than "areas.R2.level").
+func fieldMessage(lang string, e *review.Error) string {
+	params := e.Params
+	if e.Field != "" {
+		params = maps.Clone(e.Params)
+		params["field"] = fieldLabel(lang, e.Field)
+	}
+	return i18n.T(lang, "error."+e.Code, params)
+}
+
+// fieldLabel is the visible label of a store field name: an input's own
+// label, or an area's name with its level or note.
+func fieldLabel(lang, field string) string {
+	if i18n.Has(lang, "input."+field) {
+		return i18n.T(lang, "input."+field, nil)
+	}
+	parts := strings.Split(field, ".")
+	if len(parts) < 2 || parts[0] != "areas" || !i18n.Has(lang, "area."+parts[1]) {
+		return field
+	}
+	label := i18n.T(lang, "area."+parts[1], nil)
+	if len(parts) == 3 && areaParts[parts[2]] != "" {
+		label = i18n.T(lang, areaParts[parts[2]], nil) + " — " + label
+	}
+	return label
+}
+
+// areaParts are the labels of an area's inputs, as the form shows them.
+var areaParts = map[string]string{"level": "ui.case.area_level", "note": "ui.case.area_note"}
 
 func (ui *UI) caseAction(w http.ResponseWriter, r *http.Request) {
 	number, act := r.PathValue("number"), review.Action(r.PathValue("action"))
@@ -151,10 +251,11 @@ func (ui *UI) caseAction(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var e *review.Error
 		// A refused action on a case the visitor sees is shown on the case
-		// page, so they can correct it; anything else is an error page.
+		// page, in its form with what was typed, so they can correct it;
+		// anything else is an error page.
 		if errors.As(err, &e) && (e.Kind == review.KindInvalid || e.Kind == review.KindConflict || e.Kind == review.KindForbidden) {
 			if _, seeErr := ui.cfg.Store.Case(r.Context(), ui.cfg.Actor(r), number); seeErr == nil {
-				ui.showCase(w, r, ui.cfg.Status(e.Kind), ui.message(i18n.FromRequest(r), e))
+				ui.renderCase(w, r, ui.cfg.Status(e.Kind), "", "", &refusal{Action: string(act), Values: r.PostForm, Err: e})
 				return
 			}
 		}

@@ -60,6 +60,8 @@ func domains() map[string][]string {
 		"assignment.": names([]review.AssignmentKind{review.AssignLab, review.AssignExpert}),
 		"label.":      names(review.Labels),
 		"input.":      in,
+		"area.":       review.RiskAreas,
+		"risk.":       names(review.RiskLevels),
 		"action.":     actions,
 	}
 }
