@@ -206,6 +206,9 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: forms,
 		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg})
 	p.Error = msg
+	// After a refused POST the URL is the action's; the language switch
+	// must come back to the case, which GET serves.
+	p.Path = "/cases/" + c.Number
 	ui.render(w, r, status, "case", p)
 }
 
