@@ -73,3 +73,23 @@ func (s *Store) BackfillSignaturesForTest(ctx context.Context) (written, backfil
 	backfilled, err = read()
 	return written, backfilled, err
 }
+
+// ListingEventInTx draws a listing event's id in a transaction it leaves
+// open, as a writer slow to commit would, and returns its commit, so a test
+// can interleave a second writer.
+func (s *Store) ListingEventInTx(ctx context.Context, listingID int64, reason string) (commit func() error, err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.lockListingEvents(ctx, tx); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO listing_events (listing_id, status, action, reason, at) VALUES ($1, 'suspended', 'suspend', $2, $3)`,
+		listingID, reason, ts(s.Now())); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx.Commit, nil
+}

@@ -29,7 +29,7 @@ func (s *Store) publishListings(ctx context.Context, tx *sql.Tx, a review.Actor,
 			return wrap("publish", err)
 		}
 		if prevID != 0 {
-			hist, err := s.listingHistory(ctx, tx, prevID)
+			hist, err := s.historyToChange(ctx, tx, prevID)
 			if err != nil {
 				return err
 			}
@@ -84,6 +84,9 @@ func (s *Store) conditionsTx(ctx context.Context, tx *sql.Tx, caseID int64) ([]r
 }
 
 func (s *Store) listingEvent(ctx context.Context, tx *sql.Tx, listingID int64, st review.ListingStatus, action, reason string, a review.Actor) error {
+	if err := s.lockListingEvents(ctx, tx); err != nil {
+		return err
+	}
 	var eventID int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO listing_events (listing_id, status, action, reason, actor_user_id, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		listingID, st, action, reason, nullID(a.UserID), ts(s.Now())).Scan(&eventID); err != nil {
@@ -94,6 +97,35 @@ func (s *Store) listingEvent(ctx context.Context, tx *sql.Tx, listingID int64, s
 	}
 	s.registerChanged(tx)
 	return s.audit(ctx, tx, a, "listing."+action, "listing:"+itoa(listingID), map[string]string{"status": string(st), "reason": reason})
+}
+
+// listingEventsLock is the PostgreSQL advisory lock key that orders the
+// transactions writing listing events.
+const listingEventsLock = 0x5368656e63686c // "Shenchl"
+
+// lockListingEvents makes transactions that add listing events commit in
+// the order of the events' ids. The register catches up by reading events
+// after the last id it saw; on PostgreSQL, without this, an event whose id
+// was drawn first but committed after a later one would never be read.
+// Taken before the id is drawn and held until commit; listing changes are
+// rare, so serialising them costs nothing noticeable. SQLite's single
+// writer already orders them.
+func (s *Store) lockListingEvents(ctx context.Context, tx *sql.Tx) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, listingEventsLock)
+	return wrap("listing event", err)
+}
+
+// historyToChange reads a listing's history in a transaction about to add
+// an event to it, after taking the listing-events lock, so that two changes
+// cannot both be checked against the same history.
+func (s *Store) historyToChange(ctx context.Context, tx *sql.Tx, listingID int64) ([]review.ListingEvent, error) {
+	if err := s.lockListingEvents(ctx, tx); err != nil {
+		return nil, err
+	}
+	return s.listingHistory(ctx, tx, listingID)
 }
 
 func (s *Store) listingHistory(ctx context.Context, q queryer, listingID int64) ([]review.ListingEvent, error) {
@@ -315,7 +347,7 @@ func (s *Store) ListingAction(ctx context.Context, a review.Actor, listingID int
 		return review.Unauthorized()
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		hist, err := s.listingHistory(ctx, tx, listingID)
+		hist, err := s.historyToChange(ctx, tx, listingID)
 		if err != nil {
 			return err
 		}
@@ -339,7 +371,7 @@ func (s *Store) ExpireListing(ctx context.Context, listingID int64) (bool, error
 		if until >= calendar.DateOf(s.Now()).String() {
 			return nil // still valid today
 		}
-		hist, err := s.listingHistory(ctx, tx, listingID)
+		hist, err := s.historyToChange(ctx, tx, listingID)
 		if err != nil {
 			return err
 		}
@@ -398,7 +430,7 @@ func (s *Store) CheckCondition(ctx context.Context, conditionID int64) (int, err
 		}
 		rows.Close()
 		for _, id := range ids {
-			hist, err := s.listingHistory(ctx, tx, id)
+			hist, err := s.historyToChange(ctx, tx, id)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"shencha/internal/demo"
 	"shencha/internal/review"
@@ -254,6 +255,65 @@ func TestSignatureBackfill(t *testing.T) {
 			}
 			if !reflect.DeepEqual(written, backfilled) {
 				t.Fatalf("sequencer wrote\n%v\nthe migration derives\n%v", written, backfilled)
+			}
+		})
+	}
+}
+
+// TestListingEventsCommitInOrder: on PostgreSQL two transactions adding
+// listing events could commit out of the order of their ids, and the
+// register, which reads events after the last id it saw, would miss the
+// earlier one for good. The second writer must wait for the first.
+func TestListingEventsCommitInOrder(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			if b.Name != "postgres" {
+				t.Skip("SQLite has one writer: its transactions cannot interleave")
+			}
+			e := newEnv(t, b, at(2026, 3, 2, 9))
+			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.s.CatchUpRegister(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			commitA, err := e.s.ListingEventInTx(e.ctx, 1, "writer A")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// B goes the whole way a listing change goes: it reinstates the
+			// listing A suspends, so it must also read A's event.
+			bDone := make(chan error, 1)
+			go func() { bDone <- e.s.ListingAction(e.ctx, e.f.Actors["office"], 1, review.ListReinstate, "writer B") }()
+			// B cannot have written while A holds the order: had it, it
+			// would have committed by now, before A.
+			select {
+			case err := <-bDone:
+				t.Fatalf("writer B committed while writer A was open (%v)", err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			if err := e.s.CatchUpRegister(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := commitA(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-bDone; err != nil {
+				t.Fatal(err)
+			}
+			if err := e.s.CatchUpRegister(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			ans, err := e.s.Listings(e.ctx, review.Actor{}, store.ListingQuery{ListingID: 1})
+			if err != nil || len(ans) != 1 {
+				t.Fatalf("%+v %v", ans, err)
+			}
+			var reasons []string
+			for _, h := range ans[0].History {
+				reasons = append(reasons, h.Reason)
+			}
+			if n := len(reasons); n < 2 || reasons[n-2] != "writer A" || reasons[n-1] != "writer B" {
+				t.Fatalf("the register's history of listing 1 ends %q, want writer A then writer B", reasons)
 			}
 		})
 	}

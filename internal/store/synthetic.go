@@ -62,6 +62,9 @@ func (s *Store) SyntheticRegister(ctx context.Context, n int, by int64) error {
 				return wrap("synthetic", err)
 			}
 			defer insListing.Close()
+			if err := s.lockListingEvents(ctx, tx); err != nil {
+				return err
+			}
 			insEvent, err := tx.PrepareContext(ctx, `INSERT INTO listing_events (listing_id, status, action, reason, at) VALUES ($1, 'passed', 'publish', '', $2) RETURNING id`)
 			if err != nil {
 				return wrap("synthetic", err)
