@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -51,6 +52,13 @@ func (f actionForm) Invalid(name string) bool {
 	return f.ErrorField != "" && (f.ErrorField == name || strings.HasPrefix(name, f.ErrorField+"."))
 }
 
+// InvalidAny reports whether the refusal names this group of inputs or any
+// part of it. The store names a condition's text or due date without
+// saying which row, so the whole set of conditions is marked.
+func (f actionForm) InvalidAny(name string) bool {
+	return f.Invalid(name) || strings.HasPrefix(f.ErrorField, name+".")
+}
+
 // field is one input of an action form.
 type field struct {
 	Name string
@@ -61,6 +69,22 @@ type field struct {
 	// Areas, when set, make a risk level and a note for each risk area,
 	// named areas.<area>.level and areas.<area>.note.
 	Areas []string
+	// Conditions, when set, make that many rows of a condition's text,
+	// due date and "suspend if overdue", named conditions.<i>.text etc.
+	Conditions int
+	// Optional: the store needs the input only in some cases, which Hint
+	// (a message) explains; the browser must not insist on it.
+	Optional bool
+	Hint     string
+}
+
+// Rows are the condition rows' indexes.
+func (f field) Rows() []int {
+	out := make([]int, f.Conditions)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 // Levels are the risk levels an area's select offers.
@@ -70,14 +94,36 @@ func (field) Levels() []string { return names(review.RiskLevels) }
 // what kind of value an input is; which actions need them, and who may take
 // those actions, is the transition table's business.
 var inputs = map[string]field{
-	"reason":         {Name: "reason"},
-	"items":          {Name: "items"},
-	"rationale":      {Name: "rationale"},
-	"summary":        {Name: "summary"},
-	"outcome":        {Name: "outcome", Options: names(review.Outcomes), OptionPrefix: "outcome."},
-	"recommendation": {Name: "recommendation", Options: names(review.Outcomes), OptionPrefix: "outcome."},
-	"scope":          {Name: "scope", Options: names(review.Scopes), OptionPrefix: "scope."},
-	"areas":          {Name: "areas", Areas: review.RiskAreas},
+	"reason":              {Name: "reason"},
+	"items":               {Name: "items"},
+	"rationale":           {Name: "rationale"},
+	"summary":             {Name: "summary"},
+	"outcome":             {Name: "outcome", Options: names(review.Outcomes), OptionPrefix: "outcome."},
+	"recommendation":      {Name: "recommendation", Options: names(review.Outcomes), OptionPrefix: "outcome."},
+	"scope":               {Name: "scope", Options: names(review.Scopes), OptionPrefix: "scope."},
+	"areas":               {Name: "areas", Areas: review.RiskAreas},
+	"conditions":          {Name: "conditions", Conditions: conditionRows, Optional: true, Hint: "ui.case.conditions_hint"},
+	"departure_rationale": {Name: "departure_rationale", Optional: true, Hint: "ui.case.departure_hint"},
+}
+
+// conditionRows is how many conditions a decision form offers: a fixed
+// number, so the form works without JavaScript.
+const conditionRows = 3
+
+// extras are inputs an action accepts beyond its Rule.Needs. The table
+// lists what every decision needs; conditions are needed for a conditional
+// pass only and a departure rationale only when the outcome departs from
+// the decision rule's recommendation (review's checkDecision and
+// checkDeparture). The forms always offer them and the store says when
+// one is missing.
+var extras = map[review.Action][]string{
+	review.ActDecide:          {"conditions", "departure_rationale"},
+	review.ActCommitteeDecide: {"conditions", "departure_rationale"},
+}
+
+// formInputs are the inputs an action's form collects.
+func formInputs(rule *review.Rule) []string {
+	return slices.Concat(rule.Needs, extras[rule.Action])
 }
 
 func names[T ~string](list []T) []string {
@@ -100,7 +146,7 @@ func actionForms(allowed []string) []actionForm {
 			continue
 		}
 		f := actionForm{Action: name, Possible: true}
-		for _, n := range rule.Needs {
+		for _, n := range formInputs(rule) {
 			in, ok := inputs[n]
 			if !ok {
 				f.Possible = false
@@ -114,10 +160,11 @@ func actionForms(allowed []string) []actionForm {
 }
 
 // formInput reads the action's inputs from the form, only those the rule
-// names, so a form cannot smuggle in more than the table asks for.
+// names (and the extras its form offers), so a form cannot smuggle in more
+// than the action accepts.
 func formInput(r *http.Request, rule *review.Rule) review.Input {
 	var in review.Input
-	for _, n := range rule.Needs {
+	for _, n := range formInputs(rule) {
 		v := r.PostFormValue(n)
 		switch n {
 		case "reason":
@@ -136,6 +183,10 @@ func formInput(r *http.Request, rule *review.Rule) review.Input {
 			in.Scope = review.Scope(v)
 		case "areas":
 			in.Areas = formAreas(r)
+		case "conditions":
+			in.Conditions = formConditions(r)
+		case "departure_rationale":
+			in.DepartureRationale = v
 		}
 	}
 	return in
@@ -155,6 +206,22 @@ func formAreas(r *http.Request) map[string]review.AreaAssessment {
 			out = map[string]review.AreaAssessment{}
 		}
 		out[a] = review.AreaAssessment{Level: review.RiskLevel(level), Note: note}
+	}
+	return out
+}
+
+// formConditions reads a decision's conditions. A row left wholly empty is
+// left out (a pass has none); a row with anything in it is passed on, so
+// the store names its missing text or due date.
+func formConditions(r *http.Request) []review.Condition {
+	var out []review.Condition
+	for i := range conditionRows {
+		p := fmt.Sprintf("conditions.%d.", i)
+		text, due, suspend := r.PostFormValue(p+"text"), r.PostFormValue(p+"due"), r.PostFormValue(p+"suspend_if_overdue")
+		if strings.TrimSpace(text) == "" && due == "" && suspend == "" {
+			continue
+		}
+		out = append(out, review.Condition{Text: text, Due: due, SuspendIfOverdue: suspend != ""})
 	}
 	return out
 }
@@ -219,6 +286,12 @@ func fieldMessage(lang string, e *review.Error) string {
 	if e.Field != "" {
 		params = maps.Clone(e.Params)
 		params["field"] = fieldLabel(lang, e.Field)
+		// A departure names outcomes by value; the form shows their names.
+		for _, k := range []string{"outcome", "recommended"} {
+			if v, ok := params[k]; ok && i18n.Has(lang, "outcome."+v) {
+				params[k] = i18n.T(lang, "outcome."+v, nil)
+			}
+		}
 	}
 	return i18n.T(lang, "error."+e.Code, params)
 }

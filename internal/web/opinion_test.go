@@ -74,6 +74,12 @@ func TestOpinionAndVoteForms(t *testing.T) {
 		if _, _, body = o.do("GET", "/cases/CSR-2026-0004", nil); !strings.Contains(body, `id="action-decide"`) {
 			t.Error("the office cannot decide after the third opinion")
 		}
+		// A fail departs from the rule's recommendation: the departure
+		// rationale is named by its label, the outcomes by their names.
+		code, _, body = o.do("POST", "/cases/CSR-2026-0004/actions/decide", url.Values{"outcome": {"fail"}, "rationale": {"Too risky."}}, "Accept-Language", "en")
+		if got := section(body, `id="error-decide"`, "</p>"); code != http.StatusBadRequest || !strings.Contains(got, "The decision fail departs") || !strings.Contains(got, "give a Departure rationale.") {
+			t.Errorf("departure without a rationale: %d %s", code, got)
+		}
 	})
 
 	t.Run("CommitteeVotes", func(t *testing.T) {
@@ -95,6 +101,56 @@ func TestOpinionAndVoteForms(t *testing.T) {
 		c.login("committee")
 		if _, _, body := c.do("GET", "/cases/CSR-2026-0005", nil); !strings.Contains(body, `id="action-committee_decide"`) {
 			t.Error("three votes in, the committee cannot decide")
+		}
+	})
+
+	// After the votes above: the committee decides 0005 as the conditional
+	// pass its majority voted for.
+	t.Run("CommitteeDecision", func(t *testing.T) {
+		c := newClient(t, base)
+		c.login("committee")
+		path := "/cases/CSR-2026-0005/actions/committee_decide"
+		decision := url.Values{"outcome": {"conditional_pass"}, "rationale": {"The majority found disclosure conditions sufficient."}}
+
+		// No condition: refused, the conditions named by their label, the
+		// outcome and rationale kept.
+		code, _, body := c.do("POST", path, decision, "Accept-Language", "en")
+		form := section(body, `id="action-committee_decide"`, "</form>")
+		if code != http.StatusBadRequest || !strings.Contains(form, "Conditions (for a conditional pass) is required") {
+			t.Fatalf("conditional pass without conditions: %d\n%s", code, form)
+		}
+		for _, want := range []string{`<option value="conditional_pass" selected>`, "The majority found disclosure conditions sufficient.",
+			`id="committee_decide-conditions" aria-invalid="true"`, `name="departure_rationale" rows="3" aria-describedby=`} {
+			if !strings.Contains(form, want) {
+				t.Errorf("the refused form lacks %q:\n%s", want, form)
+			}
+		}
+
+		// A condition without its due date: the due date is named, the
+		// text and the checkbox kept (in Chinese by default).
+		partial := url.Values{"conditions.1.text": {"Publish the hardening guide."}, "conditions.1.suspend_if_overdue": {"on"}}
+		for k, v := range decision {
+			partial[k] = v
+		}
+		_, _, body = c.do("POST", path, partial)
+		form = section(body, `id="action-committee_decide"`, "</form>")
+		if !strings.Contains(section(form, `id="error-committee_decide"`, "</p>"), "履行期限") ||
+			!strings.Contains(form, "Publish the hardening guide.") || !strings.Contains(form, `name="conditions.1.suspend_if_overdue" value="on" checked`) {
+			t.Errorf("condition without a due date:\n%s", form)
+		}
+
+		// With the condition: decided, and the case shows it.
+		partial.Set("conditions.1.due", "2026-12-31")
+		code, _, _ = c.do("POST", path, partial)
+		if code != http.StatusSeeOther {
+			t.Fatalf("committee decision with a condition: %d", code)
+		}
+		_, _, body = c.do("GET", "/cases/CSR-2026-0005", nil, "Accept-Language", "en")
+		decided := section(body, `id="decision"`, "</section>")
+		for _, want := range []string{"conditional pass", "Publish the hardening guide.", "due by 2026-12-31"} {
+			if !strings.Contains(decided, want) {
+				t.Errorf("the decision lacks %q:\n%s", want, decided)
+			}
 		}
 	})
 }

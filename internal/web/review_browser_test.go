@@ -55,8 +55,10 @@ func rowOf(t *testing.T, ctx context.Context, table, number string) string {
 // in its work queue and gives its opinion through the form, after a refusal
 // that keeps what it typed; the office then decides it (a pass, as the
 // rule recommends) and sees it decided on the dashboard. On CSR-2026-0005
-// two committee members vote from their queues, after which the committee
-// may decide; the office reads the votes in the timeline. Screenshots of the queues and forms in both languages.
+// two committee members vote from their queues, after which committee3
+// decides it as a conditional pass through the form (refused first without
+// a condition); the office reads the decision, its condition and the votes.
+// Screenshots of the queues and forms in both languages.
 func TestBrowserReviewByRoles(t *testing.T) {
 	ctx, base, dir := browser(t), startServer(t), ""
 	dir = artifacts(t)
@@ -132,15 +134,40 @@ func TestBrowserReviewByRoles(t *testing.T) {
 			t.Errorf("%s's vote is not in the timeline:\n%s", member, tl)
 		}
 	}
-	// Three votes, a majority: the committee may decide now. (Not taken
-	// here: a conditional pass needs its conditions, which no form
-	// collects yet.)
+	// Three votes, a majority: the committee decides now. A conditional
+	// pass without a condition is refused, naming the conditions, with
+	// what was typed kept.
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#action-committee_decide").length`)); n != 1 {
-		t.Error("three votes in, no committee decision form")
+		t.Fatal("three votes in, no committee decision form")
+	}
+	decision := map[string]string{"outcome": "conditional_pass", "rationale": "委员会多数认为信息披露条件足以消除风险。"}
+	setForm(t, ctx, "committee_decide", decision)
+	submitForm(t, ctx, "committee_decide", "#error-committee_decide")
+	if got := text(t, ctx, "#error-committee_decide"); got != "附加条件（附条件通过时填写） 为必填项。" {
+		t.Errorf("error in the decision form %q", got)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#action-committee_decide [name=rationale]").value`)); got != decision["rationale"] {
+		t.Errorf("after the refusal the rationale is %q", got)
+	}
+	screenshot(t, ctx, dir, "case-decision-error.zh-CN")
+
+	// In English, with a condition that suspends the listing if overdue.
+	switchLanguage(t, ctx, "en")
+	setForm(t, ctx, "committee_decide", map[string]string{"outcome": "conditional_pass", "rationale": "The majority found the disclosure conditions sufficient.",
+		"conditions.0.text": "Publish the hardening guide on the product's support site.", "conditions.0.due": "2026-12-31"})
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#action-committee_decide [name="conditions.0.suspend_if_overdue"]`)))
+	screenshot(t, ctx, dir, "case-decision.en")
+	submitForm(t, ctx, "committee_decide", "#decision")
+	if got := text(t, ctx, `section[aria-labelledby="decision"]`); !strings.Contains(got, "conditional pass") ||
+		!strings.Contains(got, "Publish the hardening guide on the product's support site. — due by 2026-12-31") {
+		t.Errorf("the decision after the form:\n%s", got)
 	}
 
 	// The office decides 0004 and sees both on the dashboard and timeline.
+	// The office reads Chinese (the language cookie is the browser's, left
+	// in English by committee3).
 	signIn(t, ctx, base, "office")
+	switchLanguage(t, ctx, "zh-CN")
 	do(t, ctx, chromedp.Navigate(base+"/cases/CSR-2026-0004"), chromedp.WaitVisible(chromedp.CSS("#action-decide")))
 	setForm(t, ctx, "decide", map[string]string{"outcome": "pass", "rationale": "Lab report and the three opinions support a pass."})
 	submitForm(t, ctx, "decide", "#decision")
@@ -149,6 +176,9 @@ func TestBrowserReviewByRoles(t *testing.T) {
 		t.Errorf("dashboard row of 0004: %q", got)
 	}
 	do(t, ctx, chromedp.Click(chromedp.CSS(`#case-list a[href="/cases/CSR-2026-0005"]`)), chromedp.WaitVisible(chromedp.CSS("#timeline-list")))
+	if got := text(t, ctx, `section[aria-labelledby="decision"]`); !strings.Contains(got, "附条件通过") || !strings.Contains(got, "Publish the hardening guide") {
+		t.Errorf("office's view of 0005's decision:\n%s", got)
+	}
 	tl := text(t, ctx, "#timeline-list")
 	for _, want := range []string{"投票", "committee2", "committee3"} {
 		if !strings.Contains(tl, want) {
