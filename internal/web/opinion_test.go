@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -152,5 +153,11 @@ func TestOpinionAndVoteForms(t *testing.T) {
 				t.Errorf("the decision lacks %q:\n%s", want, decided)
 			}
 		}
+		// The decision's time reads as a date and time, not a stored timestamp.
+		if rawTime.MatchString(decided) {
+			t.Errorf("the decision shows a raw timestamp:\n%s", decided)
+		}
 	})
 }
+
+var rawTime = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}`)
