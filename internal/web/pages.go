@@ -90,24 +90,9 @@ func (ui *UI) register(w http.ResponseWriter, r *http.Request) {
 	p := ui.newPage(r, "ui.register.title", &d)
 	ctx, a := r.Context(), ui.cfg.Actor(r)
 	var err error
-	switch {
-	case d.PURL != "":
+	if d.PURL != "" || d.Provider != "" || d.Product != "" {
 		d.Searched = true
-		d.Results, err = ui.cfg.Store.Listings(ctx, a, store.ListingQuery{PURL: d.PURL})
-	case d.Provider != "" || d.Product != "":
-		d.Searched = true
-		var hits []store.ProductHit
-		if hits, err = ui.cfg.Store.FindProducts(ctx, d.Provider, d.Product, maxProducts); err != nil {
-			break
-		}
-		for _, h := range hits {
-			ans, e := ui.cfg.Store.Listings(ctx, a, store.ListingQuery{ProductID: h.ID})
-			if e != nil {
-				err = e
-				break
-			}
-			d.Results = append(d.Results, ans...)
-		}
+		d.Results, err = ui.lookup(ctx, a, d.Provider, d.Product, d.PURL)
 	}
 	if err != nil {
 		var e *review.Error

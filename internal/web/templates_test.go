@@ -63,6 +63,9 @@ func domains() map[string][]string {
 		"area.":       review.RiskAreas,
 		"risk.":       names(review.RiskLevels),
 		"action.":     actions,
+		"orgkind.":    names(review.OrgKinds),
+		"method.":     names(review.Methods),
+		"sector.":     review.Sectors,
 	}
 }
 

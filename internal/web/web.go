@@ -77,7 +77,8 @@ type asset struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work"}
+var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
+	"eligibility", "declare", "orgs", "users", "accreditations"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -161,6 +162,13 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /products/{id}", ui.productPage)
 	mux.HandleFunc("POST /products/{id}/versions", ui.post(ui.addVersion))
 	mux.HandleFunc("POST /products/{id}/apply", ui.post(ui.apply))
+	mux.HandleFunc("GET /eligibility", ui.eligibility)
+	mux.HandleFunc("GET /procurements/new", ui.declareForm)
+	mux.HandleFunc("POST /procurements", ui.post(ui.declare))
+	mux.HandleFunc("GET /determinations", ui.determinations)
+	mux.HandleFunc("GET /admin/orgs", ui.adminOrgs())
+	mux.HandleFunc("GET /admin/users", ui.adminUsers())
+	mux.HandleFunc("GET /admin/accreditations", ui.adminAccreditations())
 }
 
 // post guards a form handler against cross-origin submission. The server
@@ -238,6 +246,10 @@ func (p *page) Portal() bool { return p.Actor.Role == review.RoleProvider }
 // Queue reports whether the header links to "My work": labs, experts and
 // committee members, who are handed cases (work.go).
 func (p *page) Queue() bool { return hasQueue(p.Actor.Role) }
+
+// Role reports whether the visitor holds the role, for the header's links
+// to the pages of one role (roles.go; the handlers refuse everyone else).
+func (p *page) Role(role string) bool { return string(p.Actor.Role) == role }
 
 // Static is a static file's URL.
 func (p *page) Static(name string) string { return p.ui.StaticURL(name) }

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	"shencha/internal/i18n"
+	"shencha/internal/review"
+	"shencha/internal/store"
+)
+
+// Pages of the roles outside the review's working core: a CII operator
+// checks eligibility and declares procurements, the CII department
+// determines them, and an admin reads the platform's organisations, users
+// and accreditations. Each reads through the store functions the API uses
+// with the signed-in actor, so it shows what the API would show them.
+
+// roleActor is the signed-in actor if it holds the role, else the error the
+// visitor gets: sign in first, and the page is not for other roles (the
+// page exists, so 403 rather than 404, as for the provider portal).
+func (ui *UI) roleActor(r *http.Request, role review.Role, page string) (review.Actor, error) {
+	a := ui.cfg.Actor(r)
+	if a.Anonymous() {
+		return a, review.Unauthorized()
+	}
+	if a.Role != role {
+		return a, review.Forbidden(page)
+	}
+	return a, nil
+}
+
+// lookup answers the register for a purl, or for the products a provider
+// and product name find, as the actor may see them; the public register
+// and the eligibility check share it.
+func (ui *UI) lookup(ctx context.Context, a review.Actor, provider, product, purl string) ([]store.ListingAnswer, error) {
+	if purl != "" {
+		return ui.cfg.Store.Listings(ctx, a, store.ListingQuery{PURL: purl})
+	}
+	hits, err := ui.cfg.Store.FindProducts(ctx, provider, product, maxProducts)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.ListingAnswer
+	for _, h := range hits {
+		ans, err := ui.cfg.Store.Listings(ctx, a, store.ListingQuery{ProductID: h.ID})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ans...)
+	}
+	return out, nil
+}
+
+// eligibility is the CIIO's check: the register's answer as the CIIO may
+// see it, so results published to its sector show their status too.
+func (ui *UI) eligibility(w http.ResponseWriter, r *http.Request) {
+	a, err := ui.roleActor(r, review.RoleCIIO, "check_eligibility")
+	if err != nil {
+		ui.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	d := registerData{Product: strings.TrimSpace(q.Get("product")), PURL: strings.TrimSpace(q.Get("purl"))}
+	p := ui.newPage(r, "ui.eligibility.title", &d)
+	if d.PURL != "" || d.Product != "" {
+		d.Searched = true
+		if d.Results, err = ui.lookup(r.Context(), a, "", d.Product, d.PURL); err != nil {
+			if msg, status, ok := ui.refusal(r, err); ok {
+				p.Error = msg
+				ui.render(w, r, status, "eligibility", p)
+				return
+			}
+			ui.fail(w, r, err)
+			return
+		}
+	}
+	ui.render(w, r, http.StatusOK, "eligibility", p)
+}
+
+// declareForm is what was typed into the declaration form.
+type declareForm struct {
+	PURL, Description, ContractRef, Value, Summary string
+}
+
+func (ui *UI) declareForm(w http.ResponseWriter, r *http.Request) {
+	if _, err := ui.roleActor(r, review.RoleCIIO, "declare_procurement"); err != nil {
+		ui.fail(w, r, err)
+		return
+	}
+	f := declareForm{PURL: strings.TrimSpace(r.URL.Query().Get("purl"))}
+	ui.render(w, r, http.StatusOK, "declare", ui.newPage(r, "ui.declare.title", &f))
+}
+
+// declare opens a case as POST /api/v1/cases does with the trigger
+// ciio_procurement. The version is named by its purl, the identifier the
+// CIIO also checks eligibility with. The case starts in draft, and the
+// CIIO declares it to the CII department from the case page, as a
+// provider submits its application.
+func (ui *UI) declare(w http.ResponseWriter, r *http.Request) {
+	a, err := ui.roleActor(r, review.RoleCIIO, "declare_procurement")
+	if err != nil {
+		ui.fail(w, r, err)
+		return
+	}
+	f := declareForm{PURL: strings.TrimSpace(r.PostFormValue("purl")), Description: strings.TrimSpace(r.PostFormValue("description")),
+		ContractRef: strings.TrimSpace(r.PostFormValue("contract_ref")), Value: strings.TrimSpace(r.PostFormValue("value")),
+		Summary: strings.TrimSpace(r.PostFormValue("summary"))}
+	refuse := func(status int, msg string) {
+		p := ui.newPage(r, "ui.declare.title", &f)
+		p.Error = msg
+		ui.render(w, r, status, "declare", p)
+	}
+	lang := i18n.FromRequest(r)
+	if f.PURL == "" {
+		refuse(http.StatusBadRequest, ui.message(lang, review.Required("purl")))
+		return
+	}
+	ans, err := ui.cfg.Store.Listings(r.Context(), a, store.ListingQuery{PURL: f.PURL})
+	if err != nil {
+		if msg, status, ok := ui.refusal(r, err); ok {
+			refuse(status, msg)
+			return
+		}
+		ui.fail(w, r, err)
+		return
+	}
+	// A case reviews named versions: the purl must name exactly one. The
+	// register answers a purl it does not know as not_reviewed, with no
+	// version behind it.
+	ans = slices.DeleteFunc(ans, func(x store.ListingAnswer) bool { return x.VersionID == 0 })
+	switch {
+	case len(ans) == 0:
+		refuse(http.StatusBadRequest, i18n.T(lang, "ui.declare.no_version", nil))
+		return
+	case len(ans) > 1:
+		refuse(http.StatusBadRequest, i18n.T(lang, "ui.declare.several_versions", nil))
+		return
+	}
+	c, err := ui.cfg.Store.CreateCase(r.Context(), a, review.NewCase{Trigger: review.TriggerCIIOProcurement, ProductID: ans[0].ProductID,
+		VersionIDs: []int64{ans[0].VersionID}, Summary: f.Summary,
+		Procurement: &review.Procurement{Description: f.Description, ContractRef: f.ContractRef, Value: f.Value}})
+	if err != nil {
+		if msg, status, ok := ui.refusal(r, err); ok {
+			refuse(status, msg)
+			return
+		}
+		ui.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+c.Number, http.StatusSeeOther)
+}
+
+// determinations is the CII department's queue: the CIIO-route cases of
+// its sector it may see (the store's need-to-know list), those awaiting
+// its determination first. It has the shape of "My work" and its template.
+func (ui *UI) determinations(w http.ResponseWriter, r *http.Request) {
+	a, err := ui.roleActor(r, review.RoleCIIDepartment, "determinations")
+	if err != nil {
+		ui.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	list, err := ui.cfg.Store.ListCases(ctx, a, store.CaseFilter{Limit: queueLimit})
+	if err != nil {
+		ui.fail(w, r, err)
+		return
+	}
+	awaiting := workSection{ID: "awaiting", Title: "ui.determinations.awaiting", Empty: "ui.determinations.none_awaiting"}
+	others := workSection{ID: "others", Title: "ui.determinations.others", Empty: "ui.work.none_others"}
+	for _, sum := range list.Items {
+		c, err := ui.cfg.Store.Case(ctx, a, sum.Number)
+		if err != nil {
+			ui.fail(w, r, err)
+			return
+		}
+		if !slices.Contains(c.Parties, "cii_department") {
+			continue
+		}
+		it := workItem{Case: sum, Pending: pending(c, a)}
+		if slices.Contains(it.Pending, string(review.ActDetermineRequired)) {
+			awaiting.Items = append(awaiting.Items, it)
+		} else {
+			others.Items = append(others.Items, it)
+		}
+	}
+	d := &workData{Intro: "ui.determinations.intro", Sections: []workSection{awaiting, others}, More: list.Next != ""}
+	ui.render(w, r, http.StatusOK, "work", ui.newPage(r, "ui.determinations.title", d))
+}
+
+// adminData is one of the admin's lists. Orgs names every organisation,
+// for the users' and accreditations' organisation columns.
+type adminData struct {
+	Orgs           []review.Org
+	OrgNames       map[int64]string
+	Users          []review.User
+	Accreditations []review.Accreditation
+}
+
+// adminPage renders one admin list; fill reads what the page lists.
+func (ui *UI) adminPage(name, title string, fill func(context.Context, *adminData) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, err := ui.roleActor(r, review.RoleAdmin, "admin_"+name); err != nil {
+			ui.fail(w, r, err)
+			return
+		}
+		// The same store calls as GET /api/v1/orgs, /users, /accreditations.
+		d := &adminData{OrgNames: map[int64]string{}}
+		var err error
+		if d.Orgs, err = ui.cfg.Store.Orgs(r.Context(), ""); err == nil {
+			err = fill(r.Context(), d)
+		}
+		if err != nil {
+			ui.fail(w, r, err)
+			return
+		}
+		for _, o := range d.Orgs {
+			d.OrgNames[o.ID] = o.Name
+		}
+		ui.render(w, r, http.StatusOK, name, ui.newPage(r, title, d))
+	}
+}
+
+func (ui *UI) adminOrgs() http.HandlerFunc {
+	return ui.adminPage("orgs", "ui.admin.orgs.title", func(context.Context, *adminData) error { return nil })
+}
+
+func (ui *UI) adminUsers() http.HandlerFunc {
+	return ui.adminPage("users", "ui.admin.users.title", func(ctx context.Context, d *adminData) (err error) {
+		d.Users, err = ui.cfg.Store.Users(ctx, "")
+		return err
+	})
+}
+
+func (ui *UI) adminAccreditations() http.HandlerFunc {
+	return ui.adminPage("accreditations", "ui.admin.accreditations.title", func(ctx context.Context, d *adminData) (err error) {
+		d.Accreditations, err = ui.cfg.Store.Accreditations(ctx, 0)
+		return err
+	})
+}
