@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"shencha/internal/review"
@@ -92,4 +93,41 @@ func (s *Store) ListingEventInTx(ctx context.Context, listingID int64, reason st
 		return nil, err
 	}
 	return tx.Commit, nil
+}
+
+// DeadlinesByCounting is Deadlines by its plain definition — count every
+// case's overdue live clocks and sort all of them — for a test to compare
+// the faster query with.
+func (s *Store) DeadlinesByCounting(ctx context.Context, a review.Actor, limit int) ([]CaseDeadline, error) {
+	cond, args := visibilitySQL(review.VisibilityOf(a), 0)
+	args = append(args, limit)
+	type caseRow struct {
+		id int64
+		d  CaseDeadline
+	}
+	cases, err := queryAll(ctx, s.r, "deadlines", `SELECT c.id, c.number, p.name, c.state FROM cases c JOIN products p ON p.id = c.product_id
+		WHERE c.id IN (SELECT case_id FROM clocks WHERE stopped = '') AND `+cond+`
+		ORDER BY (SELECT COUNT(*) FROM clocks k WHERE k.case_id = c.id AND k.stopped = '' AND k.overdue_at <> '') DESC, c.id
+		LIMIT $`+strconv.Itoa(len(args)), func(r *sql.Rows) (caseRow, error) {
+		var c caseRow
+		return c, r.Scan(&c.id, &c.d.Number, &c.d.Product, &c.d.State)
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := []CaseDeadline{}
+	for _, c := range cases {
+		clocks, err := s.clockViews(ctx, c.id)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range clocks {
+			if k.Stopped == "" {
+				d := c.d
+				d.Clock = k
+				out = append(out, d)
+			}
+		}
+	}
+	return out, nil
 }

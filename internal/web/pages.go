@@ -114,7 +114,7 @@ func (ui *UI) dashboardData(r *http.Request) (*dashboardData, error) {
 	if err != nil {
 		return nil, err
 	}
-	deadlines, err := ui.cfg.Store.LiveDeadlines(ctx, a, 50)
+	deadlines, err := ui.cfg.Store.Deadlines(ctx, a, 50)
 	if err != nil {
 		return nil, err
 	}

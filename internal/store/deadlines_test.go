@@ -7,10 +7,10 @@ import (
 	"shencha/internal/storetest"
 )
 
-// TestLiveDeadlinesMatchesDeadlines: the dashboard's faster query answers
-// as Deadlines does, for several users, whole and cut short, with a later
-// case's clock overdue so that it comes first.
-func TestLiveDeadlinesMatchesDeadlines(t *testing.T) {
+// TestDeadlinesMatchesCounting: the dashboard's query answers as counting
+// and sorting every case would, for several users, whole and cut short,
+// with a later case's clock overdue so that it comes first.
+func TestDeadlinesMatchesCounting(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			e := newEnv(t, be, at(2026, 6, 1, 10))
@@ -23,11 +23,11 @@ func TestLiveDeadlinesMatchesDeadlines(t *testing.T) {
 			}
 			for _, who := range []string{"office", "lab1", "provider1", "provider2"} {
 				for _, limit := range []int{1, 2, 50} {
-					want, err := e.s.Deadlines(e.ctx, e.actor(t, who), limit)
+					want, err := e.s.DeadlinesByCounting(e.ctx, e.actor(t, who), limit)
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, err := e.s.LiveDeadlines(e.ctx, e.actor(t, who), limit)
+					got, err := e.s.Deadlines(e.ctx, e.actor(t, who), limit)
 					if err != nil {
 						t.Fatal(err)
 					}
