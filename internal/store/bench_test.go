@@ -2,12 +2,12 @@ package store_test
 
 import (
 	"encoding/base64"
-	"fmt"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"shencha/internal/demo"
 	"shencha/internal/review"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
@@ -59,7 +59,10 @@ func BenchmarkListDeepPage(b *testing.B) {
 		b.Run(be.Name, func(b *testing.B) {
 			e := newEnv(b, be, at(2026, 6, 1, 10))
 			start := time.Now()
-			minID := seedCases(b, e, total)
+			minID, err := demo.SyntheticCases(e.ctx, e.s, e.f, total)
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.Logf("%s: seeded %d cases in %v", be.Name, total, time.Since(start).Round(time.Millisecond))
 			cursor := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(minID+200, 10)))
 			for _, c := range []struct {
@@ -88,67 +91,4 @@ func BenchmarkListDeepPage(b *testing.B) {
 			}
 		})
 	}
-}
-
-// seedCases inserts n cases directly, in one transaction through prepared
-// statements, with lab1 actively assigned to every hundredth. It returns
-// the smallest case id it created.
-func seedCases(b testing.TB, e *env, n int) int64 {
-	b.Helper()
-	ctx := e.ctx
-	tx, err := e.s.DB().BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback()
-	insCase, err := tx.PrepareContext(ctx, `INSERT INTO cases (number, trigger_kind, product_id, category, applicant_org_id, provider_org_id,
-		sector, state, important, summary, created_by, created_at, updated_at, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12) RETURNING id`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	insAssign, err := tx.PrepareContext(ctx, `INSERT INTO assignments (case_id, kind, lab_org_id, method, declaration, assigned_by, assigned_at)
-		VALUES ($1, 'lab', $2, 'lab_testing', '{"no_conflict":true,"confidentiality":true,"signed_by":"lab1"}', $3, $4)`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	type subject struct {
-		product  review.Product
-		provider string
-	}
-	subjects := []subject{{e.f.Router, "provider1"}, {e.f.Database, "provider1"}, {e.f.Cloud, "provider2"}}
-	states := []review.State{review.StateScreening, review.StateAccepted, review.StateEvaluation, review.StateExpertAssessment,
-		review.StatePublished, review.StatePublished, review.StateNotAccepted, review.StateWithdrawn}
-	sectors := []string{"", "", "", "", "finance", "energy", "telecom", "transport"}
-	base := time.Date(2020, 1, 1, 9, 0, 0, 0, time.UTC)
-	lab1, office := e.f.Orgs["lab1"].ID, e.f.Users["office"].ID
-	var minID int64
-	for i := range n {
-		sub := subjects[i%len(subjects)]
-		created := base.Add(time.Duration(i) * 17 * time.Minute).Format("2006-01-02T15:04:05.000000Z")
-		var id int64
-		err := insCase.QueryRowContext(ctx, review.FormatNumber(2020+i/20000, i%20000+1), review.TriggerEnterpriseApplication, sub.product.ID,
-			sub.product.Category, e.f.Orgs[sub.provider].ID, sub.product.ProviderOrgID, sectors[i%len(sectors)], states[i%len(states)],
-			i%50 == 0, fmt.Sprintf("seeded case %d", i), e.f.Users[sub.provider].ID, created).Scan(&id)
-		if err != nil {
-			b.Fatalf("case %d: %v", i, err)
-		}
-		if i == 0 {
-			minID = id
-		}
-		if i%100 == 0 {
-			if _, err := insAssign.ExecContext(ctx, id, lab1, office, created); err != nil {
-				b.Fatalf("assignment %d: %v", i, err)
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
-	if e.s.Dialect() == store.Postgres {
-		// As autovacuum would on a live database.
-		if _, err := e.s.DB().ExecContext(ctx, `ANALYZE`); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return minID
 }

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,7 +18,6 @@ import (
 	"shencha/internal/auth"
 	"shencha/internal/blob"
 	"shencha/internal/demo"
-	"shencha/internal/review"
 	"shencha/internal/server"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
@@ -62,7 +60,10 @@ func BenchmarkPages(b *testing.B) {
 	}
 	caseNumber := demoCases.Items[len(demoCases.Items)/2].Number
 	start := time.Now()
-	minID := seedBenchCases(b, s, f, total)
+	minID, err := demo.SyntheticCases(context.Background(), s, f, total)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Logf("seeded %d cases in %v", total, time.Since(start).Round(time.Millisecond))
 
 	dir := b.TempDir()
@@ -122,83 +123,4 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "p50-ms")
 		})
 	}
-}
-
-// seedBenchCases inserts n cases straight into the tables in one
-// transaction, as internal/store's BenchmarkListDeepPage does: the demo's
-// three products, states in rotation, lab1 assigned to every hundredth,
-// and for the cases in a state with a running clock that clock, started
-// within the last 60 days (every twentieth marked overdue). It returns the
-// smallest case id it created.
-func seedBenchCases(b *testing.B, s *store.Store, f *demo.Fixture, n int) int64 {
-	b.Helper()
-	ctx := context.Background()
-	tx, err := s.DB().BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback()
-	insCase, err := tx.PrepareContext(ctx, `INSERT INTO cases (number, trigger_kind, product_id, category, applicant_org_id, provider_org_id,
-		sector, state, important, summary, created_by, created_at, updated_at, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12) RETURNING id`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	insAssign, err := tx.PrepareContext(ctx, `INSERT INTO assignments (case_id, kind, lab_org_id, method, declaration, assigned_by, assigned_at)
-		VALUES ($1, 'lab', $2, 'lab_testing', '{"no_conflict":true,"confidentiality":true,"signed_by":"lab1"}', $3, $4)`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	insClock, err := tx.PrepareContext(ctx, `INSERT INTO clocks (case_id, name, budget, started, elapsed, running_since, overdue_at) VALUES ($1, $2, $3, $4, 0, $4, $5)`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	type subject struct {
-		product  review.Product
-		provider string
-	}
-	subjects := []subject{{f.Router, "provider1"}, {f.Database, "provider1"}, {f.Cloud, "provider2"}}
-	states := []review.State{review.StateScreening, review.StateAccepted, review.StateEvaluation, review.StateExpertAssessment,
-		review.StatePublished, review.StatePublished, review.StateNotAccepted, review.StateWithdrawn}
-	clockOf := map[review.State]string{review.StateScreening: "screening", review.StateAccepted: "review",
-		review.StateEvaluation: "review", review.StateExpertAssessment: "review"}
-	sectors := []string{"", "", "", "", "finance", "energy", "telecom", "transport"}
-	base := time.Date(2020, 1, 1, 9, 0, 0, 0, time.UTC)
-	today := time.Now().UTC()
-	lab1, office := f.Orgs["lab1"].ID, f.Users["office"].ID
-	var minID int64
-	for i := range n {
-		sub := subjects[i%len(subjects)]
-		st := states[i%len(states)]
-		created := base.Add(time.Duration(i) * 17 * time.Minute).Format("2006-01-02T15:04:05.000000Z")
-		var id int64
-		// Numbers from 2030 on, clear of the demo's.
-		err := insCase.QueryRowContext(ctx, review.FormatNumber(2030+i/20000, i%20000+1), review.TriggerEnterpriseApplication, sub.product.ID,
-			sub.product.Category, f.Orgs[sub.provider].ID, sub.product.ProviderOrgID, sectors[i%len(sectors)], st,
-			i%50 == 0, fmt.Sprintf("seeded case %d", i), f.Users[sub.provider].ID, created).Scan(&id)
-		if err != nil {
-			b.Fatalf("case %d: %v", i, err)
-		}
-		if i == 0 {
-			minID = id
-		}
-		if i%100 == 0 {
-			if _, err := insAssign.ExecContext(ctx, id, lab1, office, created); err != nil {
-				b.Fatalf("assignment %d: %v", i, err)
-			}
-		}
-		if name, ok := clockOf[st]; ok {
-			started := today.AddDate(0, 0, -(i % 60)).Format("2006-01-02")
-			overdue := ""
-			if i%20 == 0 {
-				overdue = today.Format("2006-01-02T15:04:05.000000Z")
-			}
-			if _, err := insClock.ExecContext(ctx, id, name, 15, started, overdue); err != nil {
-				b.Fatalf("clock %d: %v", i, err)
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
-	return minID
 }
