@@ -161,31 +161,16 @@ func (ui *UI) determinations(w http.ResponseWriter, r *http.Request) {
 		ui.fail(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	list, err := ui.cfg.Store.ListCases(ctx, a, store.CaseFilter{Limit: queueLimit})
+	awaiting := workSection{ID: "awaiting", Title: "ui.determinations.awaiting", Empty: "ui.determinations.none_awaiting"}
+	others := workSection{ID: "others", Title: "ui.determinations.others", Empty: "ui.work.none_others"}
+	d, err := ui.queue(r.Context(), a, "cii_department", func(pending []string) bool {
+		return slices.Contains(pending, string(review.ActDetermineRequired))
+	}, awaiting, others)
 	if err != nil {
 		ui.fail(w, r, err)
 		return
 	}
-	awaiting := workSection{ID: "awaiting", Title: "ui.determinations.awaiting", Empty: "ui.determinations.none_awaiting"}
-	others := workSection{ID: "others", Title: "ui.determinations.others", Empty: "ui.work.none_others"}
-	for _, sum := range list.Items {
-		c, err := ui.cfg.Store.Case(ctx, a, sum.Number)
-		if err != nil {
-			ui.fail(w, r, err)
-			return
-		}
-		if !slices.Contains(c.Parties, "cii_department") {
-			continue
-		}
-		it := workItem{Case: sum, Pending: pending(c, a)}
-		if slices.Contains(it.Pending, string(review.ActDetermineRequired)) {
-			awaiting.Items = append(awaiting.Items, it)
-		} else {
-			others.Items = append(others.Items, it)
-		}
-	}
-	d := &workData{Intro: "ui.determinations.intro", Sections: []workSection{awaiting, others}, More: list.Next != ""}
+	d.Intro = "ui.determinations.intro"
 	ui.render(w, r, http.StatusOK, "work", ui.newPage(r, "ui.determinations.title", d))
 }
 

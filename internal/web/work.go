@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
@@ -92,31 +93,44 @@ func (ui *UI) work(w http.ResponseWriter, r *http.Request) {
 		ui.fail(w, r, review.Forbidden("work_queue"))
 		return
 	}
-	list, err := ui.cfg.Store.ListCases(ctx, a, store.CaseFilter{Limit: queueLimit})
+	awaiting := workSection{ID: "awaiting", Title: "ui.work.awaiting", Empty: "ui.work.none_awaiting"}
+	others := workSection{ID: "others", Title: "ui.work.others", Empty: "ui.work.none_others"}
+	key := queueAction[a.Role]
+	d, err := ui.queue(ctx, a, relation, func(pending []string) bool {
+		return key == "" && len(pending) > 0 || key != "" && slices.Contains(pending, key)
+	}, awaiting, others)
 	if err != nil {
 		ui.fail(w, r, err)
 		return
 	}
-	awaiting := workSection{ID: "awaiting", Title: "ui.work.awaiting", Empty: "ui.work.none_awaiting"}
-	others := workSection{ID: "others", Title: "ui.work.others", Empty: "ui.work.none_others"}
+	d.Intro = queueIntros[a.Role]
+	ui.render(w, r, http.StatusOK, "work", ui.newPage(r, "ui.work.title", d))
+}
+
+// queue reads the cases the actor may see (the store's need-to-know list,
+// the newest queueLimit) where it is the party named, and sorts them into
+// those awaiting it and the others; the work queues of every role share it.
+func (ui *UI) queue(ctx context.Context, a review.Actor, party string, awaits func(pending []string) bool, awaiting, others workSection) (*workData, error) {
+	list, err := ui.cfg.Store.ListCases(ctx, a, store.CaseFilter{Limit: queueLimit})
+	if err != nil {
+		return nil, err
+	}
 	for _, sum := range list.Items {
 		c, err := ui.cfg.Store.Case(ctx, a, sum.Number)
 		if err != nil {
-			ui.fail(w, r, err)
-			return
+			return nil, err
 		}
-		if !slices.Contains(c.Parties, relation) {
+		if !slices.Contains(c.Parties, party) {
 			continue
 		}
 		it := workItem{Case: sum, Pending: pending(c, a)}
-		if key := queueAction[a.Role]; key == "" && len(it.Pending) > 0 || key != "" && slices.Contains(it.Pending, key) {
+		if awaits(it.Pending) {
 			awaiting.Items = append(awaiting.Items, it)
 		} else {
 			others.Items = append(others.Items, it)
 		}
 	}
-	d := &workData{Intro: queueIntros[a.Role], Sections: []workSection{awaiting, others}, More: list.Next != ""}
-	ui.render(w, r, http.StatusOK, "work", ui.newPage(r, "ui.work.title", d))
+	return &workData{Sections: []workSection{awaiting, others}, More: list.Next != ""}, nil
 }
 
 // pending is what the viewer may still do on the case: the allowed
