@@ -52,6 +52,8 @@ func main() {
 	dir := flag.String("dir", "", "data directory (default: a temporary one, removed after)")
 	reuse := flag.Bool("reuse", false, "with -dir: serve the register an earlier run left there instead of building one")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load phases (this process: the client) to this file")
+	lookupProfile := flag.String("lookupprofile", "", "write a CPU profile of the in-process lookups to this file")
+	lookupOnly := flag.Bool("lookuponly", false, "time the in-process lookups only, without the server and the load phases")
 	memLimit := flag.String("memlimit", "", "GOMEMLIMIT for the server process (e.g. 450MiB), to bound its memory")
 	pprofAddr := flag.String("pprof", "", "start the server with --pprof on this loopback address, to profile it during the load")
 	flag.Parse()
@@ -112,6 +114,10 @@ func main() {
 	check(err)
 	token, _, err := s.CreateToken(ctx, buyer, "load test", []string{"read"}, time.Hour)
 	check(err)
+	if *lookupOnly {
+		lookupTime(ctx, s, ids, *lookupProfile)
+		return
+	}
 	check(s.Close())
 	fmt.Printf("setup process: %s\n", rss("self"))
 
@@ -152,7 +158,7 @@ func main() {
 	// on the client during the load phases.
 	s, err = store.Open(ctx, dbPath)
 	check(err)
-	lookupTime(ctx, s, ids)
+	lookupTime(ctx, s, ids, *lookupProfile)
 }
 
 // startServer builds shencha and serves dir in a process of its own; it
@@ -325,13 +331,19 @@ func rss(pid string) string {
 
 // lookupTime loads the register in this process and times the in-memory
 // part of random lookups by listing id.
-func lookupTime(ctx context.Context, s *store.Store, ids []int64) {
+func lookupTime(ctx context.Context, s *store.Store, ids []int64, profile string) {
 	check(s.CatchUpRegister(ctx))
 	const k = 1_000_000
 	r := rand.New(rand.NewPCG(3, 4))
 	qs := make([]store.ListingQuery, k)
 	for i := range qs {
 		qs[i] = store.ListingQuery{ListingID: ids[r.IntN(len(ids))]}
+	}
+	if profile != "" {
+		f, err := os.Create(profile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
 	}
 	t0 := time.Now()
 	for _, q := range qs {

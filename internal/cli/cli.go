@@ -279,13 +279,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	// The eligibility register and the log's tree are held in memory:
 	// load them before answering.
-	if os.Getenv("GOGC") == "" {
-		// Most of the heap is then the register and the tree: long-lived
-		// and free of pointers, so a collection costs little however
-		// large they are, while the default (collect when the heap has
-		// doubled) would let garbage grow as large as a big register.
-		debug.SetGCPercent(10)
-	}
+	loadingGC()
 	if err := s.CatchUpRegister(ctx); err != nil {
 		return err
 	}
@@ -293,6 +287,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		return err
 	}
 	debug.FreeOSMemory() // what loading them read and dropped
+	servingGC(ctx)
 	s.ExpertQuorum, s.CommitteeQuorum = *expertQuorum, *committeeQuorum
 	client, err := jobs.Start(ctx, s, log)
 	if err != nil {
