@@ -71,6 +71,8 @@ type regListing struct {
 	prev          int32
 	first, last   int32 // its events
 	scope         uint8 // index in scopes
+	// newer: the version has a later listing (this one is not its last).
+	newer bool
 }
 
 // regEvent is one listing event. A public event's signed statement is
@@ -329,6 +331,9 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 			g.listings = append(g.listings, regListing{id: lid, created: parseTS(created).UnixNano(), validUntil: g.intern(until), kase: ci,
 				version: vi, prev: g.versions[vi].last, first: -1, last: -1, scope: uint8(slices.Index(scopes, review.Scope(scope)))})
 			g.listingAt.put(lid, li, len(g.listings))
+			if prev := g.versions[vi].last; prev >= 0 {
+				g.listings[prev].newer = true
+			}
 			g.versions[vi].last = li
 		}
 		ei := int32(len(g.events))
@@ -510,6 +515,10 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time, dst []r
 	// starts, each checked against the key itself.
 	var vs [4]int32
 	found := vs[:0]
+	// start is the listing asked for by id when it is its version's last:
+	// the answer then starts from it without waiting for the version's
+	// record, so the two reads from memory overlap.
+	start := int32(-1)
 	walk := func(x *hashIndex, key string, field func(*regVersion) str) {
 		x.each(g.hash(key), func(i int32) bool {
 			if g.eq(field(&g.versions[i]), key) {
@@ -522,6 +531,9 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time, dst []r
 	case q.ListingID != 0:
 		if li, ok := g.listingAt.get(q.ListingID); ok {
 			found = append(found, g.listings[li].version)
+			if !g.listings[li].newer {
+				start = li
+			}
 		}
 	case q.PURL != "" && strings.Contains(q.PURL, "@"):
 		// A purl without a version asks about every version, listed
@@ -550,7 +562,10 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time, dst []r
 	picks := slices.Grow(dst[:0], len(found))
 	for _, vi := range found {
 		v := &g.versions[vi]
-		li := v.last
+		li := start
+		if li < 0 {
+			li = v.last
+		}
 		for li >= 0 && g.listings[li].created > nowNano {
 			li = g.listings[li].prev
 		}
