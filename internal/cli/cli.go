@@ -42,6 +42,10 @@ Usage:
   shencha user add --username U --org NAME --role ROLE [--display-name N] [--data-dir DIR | --db DSN]
                    (password from $SHENCHA_PASSWORD)
   shencha audit verify [--data-dir DIR | --db DSN]
+  shencha backup --out DIR [--data-dir DIR] [--db postgres://…] [--include-private-keys]
+                   (online: a consistent copy of the database, the blobs and the public keys, with a manifest)
+  shencha restore BACKUP [--data-dir DIR] [--db postgres://…] [--keys DIR] [--force]
+                   (checks every file, restores, then verifies the audit chain, the log and the blobs)
   shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json]
                    (offline: match an SBOM against OSV advisories, as the server does)
   shencha advisories import PATH [--data-dir DIR | --db DSN]
@@ -90,6 +94,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = advisoriesCmd(ctx, args[1:], stdout)
 	case "verify":
 		err = verifyCmd(ctx, args[1:], stdout)
+	case "backup":
+		err = backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
