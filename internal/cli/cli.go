@@ -46,8 +46,10 @@ Usage:
                    (online: a consistent copy of the database, the blobs and the public keys, with a manifest)
   shencha restore BACKUP [--data-dir DIR] [--db postgres://…] [--keys DIR] [--force]
                    (checks every file, restores, then verifies the audit chain, the log and the blobs)
-  shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json]
+  shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json] [--fail-on-affected]
                    (offline: match an SBOM against OSV advisories, as the server does)
+  shencha sbom self
+                   (a CycloneDX SBOM of this binary's own Go modules, from its build information)
   shencha advisories import PATH [--data-dir DIR | --db DSN]
   shencha keys generate [--data-dir DIR] [--origin NAME] [--rotate]
                    (the server's verdict and log keys; --rotate retires the current ones, which keep verifying)
