@@ -285,11 +285,16 @@ func (e *Encrypted) commit(tmp *os.File, h *header, dataKey *[keySize]byte, d Di
 // further context: they wrap ErrNotFound or ErrCorrupt and name the blob,
 // or are file system errors naming the file.
 func (e *Encrypted) openFile(d Digest) (*os.File, header, [keySize]byte, int64, error) {
+	return openBlobFile(e.kr, e.disk.path(d), d)
+}
+
+// openBlobFile is openFile for the file at path, whichever store it is in.
+func openBlobFile(kr *Keyring, path string, d Digest) (*os.File, header, [keySize]byte, int64, error) {
 	var (
 		h   header
 		key [keySize]byte
 	)
-	f, err := os.Open(e.disk.path(d))
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, h, key, 0, notFound(d)
 	}
@@ -320,14 +325,14 @@ func (e *Encrypted) openFile(d Digest) (*os.File, header, [keySize]byte, int64, 
 	if !ok {
 		return fail(corruptf(d, "file size %d does not fit %d-byte chunks (truncated or extended)", fi.Size(), h.chunkSize))
 	}
-	master, ok := e.kr.lookup(h.keyID)
+	master, ok := kr.lookup(h.keyID)
 	if !ok {
 		return fail(corruptf(d, "wrapped under master key %08x, which keyring %s does not hold "+
-			"(wrong key file, or damaged header)", h.keyID, e.kr.path))
+			"(wrong key file, or damaged header)", h.keyID, kr.path))
 	}
 	if key, err = h.unwrap(master, d); err != nil {
 		return fail(corruptf(d, "data key does not open under master key %08x of keyring %s "+
-			"(wrong key file, damaged header, or a file that is not this blob's)", h.keyID, e.kr.path))
+			"(wrong key file, damaged header, or a file that is not this blob's)", h.keyID, kr.path))
 	}
 	return f, h, key, size, nil
 }
@@ -357,11 +362,16 @@ func (e *Encrypted) Open(ctx context.Context, d Digest) (io.ReadCloser, Info, er
 	if err != nil {
 		return nil, Info{}, err
 	}
+	return newReader(f, h, key, size, d), Info{Digest: d, Size: size}, nil
+}
+
+// newReader reads the chunks of the blob file f, opened by openBlobFile.
+func newReader(f *os.File, h header, key [keySize]byte, size int64, d Digest) *reader {
 	slot := h.chunkSize + tagSize
 	// Buffer a batch of chunks, or the whole body if smaller, plus the one
 	// byte by which reading ahead tells a full batch from the file's end.
 	body := sealedSize(size, int64(h.chunkSize)) - int64(headerSize)
-	r := &reader{
+	return &reader{
 		f:    f,
 		d:    d,
 		aead: newGCM(key[:]),
@@ -370,7 +380,6 @@ func (e *Encrypted) Open(ctx context.Context, d Digest) (io.ReadCloser, Info, er
 		ct:   make([]byte, min(int64(batchChunks(h.chunkSize)*slot), body)+1),
 		sum:  newAsyncHash(),
 	}
-	return r, Info{Digest: d, Size: size}, nil
 }
 
 // reader decrypts a blob file's chunk stream. It reads the file a batch of

@@ -87,11 +87,16 @@ func (d *disk) removeStaleTemps() error {
 	return nil
 }
 
-// path returns where the blob dg lives. dg must already be validated: this
-// is the one place a digest becomes a file name.
+// path returns where the blob dg lives. dg must already be validated.
 func (d *disk) path(dg Digest) string {
+	return filepath.Join(d.objDir, fanout(dg))
+}
+
+// fanout is a blob's file name under dir/sha256: "ab/cdef…". dg must
+// already be validated: this is the one place a digest becomes a file name.
+func fanout(dg Digest) string {
 	h := dg.Hex()
-	return filepath.Join(d.objDir, h[:2], h[2:])
+	return filepath.Join(h[:2], h[2:])
 }
 
 // createTemp creates an empty file (mode 0600) in dir/tmp.
@@ -189,7 +194,13 @@ func (d *disk) remove(dg Digest) error {
 // directory at a time, and stops at the first error fn returns. Names that
 // are not blob names (a stray file, an editor's backup) are skipped.
 func (d *disk) digests(ctx context.Context, fn func(Digest) error) error {
-	fans, err := os.ReadDir(d.objDir)
+	return digestsIn(ctx, d.objDir, fn)
+}
+
+// digestsIn is digests over the blob files under objDir (a store's
+// dir/sha256).
+func digestsIn(ctx context.Context, objDir string, fn func(Digest) error) error {
+	fans, err := os.ReadDir(objDir)
 	if err != nil {
 		return err
 	}
@@ -197,7 +208,7 @@ func (d *disk) digests(ctx context.Context, fn func(Digest) error) error {
 		if !fan.IsDir() {
 			continue
 		}
-		names, err := os.ReadDir(filepath.Join(d.objDir, fan.Name()))
+		names, err := os.ReadDir(filepath.Join(objDir, fan.Name()))
 		if err != nil {
 			return err
 		}

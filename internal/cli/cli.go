@@ -42,8 +42,14 @@ Usage:
   shencha user add --username U --org NAME --role ROLE [--display-name N] [--data-dir DIR | --db DSN]
                    (password from $SHENCHA_PASSWORD)
   shencha audit verify [--data-dir DIR | --db DSN]
-  shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json]
+  shencha backup --out DIR [--data-dir DIR] [--db postgres://…] [--include-private-keys]
+                   (online: a consistent copy of the database, the blobs and the public keys, with a manifest)
+  shencha restore BACKUP [--data-dir DIR] [--db postgres://…] [--keys DIR] [--force]
+                   (checks every file, restores, then verifies the audit chain, the log and the blobs)
+  shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json] [--fail-on-affected]
                    (offline: match an SBOM against OSV advisories, as the server does)
+  shencha sbom self
+                   (a CycloneDX SBOM of this binary's own Go modules, from its build information)
   shencha advisories import PATH [--data-dir DIR | --db DSN]
   shencha keys generate [--data-dir DIR] [--origin NAME] [--rotate]
                    (the server's verdict and log keys; --rotate retires the current ones, which keep verifying)
@@ -90,6 +96,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = advisoriesCmd(ctx, args[1:], stdout)
 	case "verify":
 		err = verifyCmd(ctx, args[1:], stdout)
+	case "backup":
+		err = backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:

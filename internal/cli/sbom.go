@@ -11,19 +11,36 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"time"
 
 	"shencha/internal/sbom"
 	"shencha/internal/scan"
 	"shencha/internal/vuln"
 )
 
-const sbomUsage = `usage: shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json]
+const sbomUsage = `usage: shencha sbom scan FILE --osv DIR [--vex FILE] [--format table|json] [--fail-on-affected]
   FILE  a CycloneDX (JSON or XML) or SPDX (JSON or tag-value) document, or - for stdin
   DIR   OSV advisories: <Ecosystem>/all.zip files (osv-scanner's offline layout), JSON records, or one all.zip
-Runs offline, with the same matcher as the server.`
+Runs offline, with the same matcher as the server.
+       shencha sbom self
+  prints a CycloneDX SBOM of this binary's own Go modules and standard library (its build information)`
 
-// sbomCmd scans an SBOM against a local advisory set without a server.
+// sbomCmd scans an SBOM against a local advisory set without a server, or
+// describes the binary's own modules.
 func sbomCmd(args []string, in io.Reader, out io.Writer) error {
+	if len(args) == 1 && args[0] == "self" {
+		bi, ok := debug.ReadBuildInfo()
+		if !ok {
+			return errors.New("sbom self: this binary carries no build information")
+		}
+		b, err := selfSBOM(bi, time.Now())
+		if err != nil {
+			return err
+		}
+		_, err = out.Write(append(b, '\n'))
+		return err
+	}
 	if len(args) == 0 || args[0] != "scan" {
 		return errors.New(sbomUsage)
 	}
@@ -31,6 +48,7 @@ func sbomCmd(args []string, in io.Reader, out io.Writer) error {
 	osv := fs.String("osv", "", "OSV advisories: a directory or an all.zip")
 	vexFile := fs.String("vex", "", "a VEX document to apply (CycloneDX or OpenVEX)")
 	format := fs.String("format", "table", "output: table or json")
+	failAffected := fs.Bool("fail-on-affected", false, "exit 1 when a finding is not suppressed by a VEX statement (for CI)")
 	// Accept the file before or after the flags.
 	var file string
 	rest := args[1:]
@@ -80,7 +98,13 @@ func sbomCmd(args []string, in io.Reader, out io.Writer) error {
 	} else {
 		err = rep.WriteTable(bw)
 	}
-	return cmp.Or(err, bw.Flush())
+	if err := cmp.Or(err, bw.Flush()); err != nil {
+		return err
+	}
+	if *failAffected && rep.Affected > 0 {
+		return fmt.Errorf("%d findings are not suppressed by a VEX statement", rep.Affected)
+	}
+	return nil
 }
 
 func readSBOM(file string, in io.Reader) (*sbom.Document, error) {

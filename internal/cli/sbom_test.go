@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"shencha/internal/sbom"
 	"shencha/internal/scan"
@@ -78,5 +81,49 @@ func BenchmarkSBOMScan(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSBOMSelf describes a build's modules as CycloneDX (the replacement
+// where a module is replaced, the standard library as the toolchain's
+// version), reads it back with the SBOM parser, and scans it: an
+// advisory fails --fail-on-affected until the repository's VEX document
+// explains it.
+func TestSBOMSelf(t *testing.T) {
+	bi, err := debug.ParseBuildInfo("go\tgo1.26.8\npath\tshencha/cmd/shencha\nmod\tshencha\t(devel)\t\n" +
+		"dep\tgolang.org/x/crypto\tv0.59.0\th1:xS2jhqYbzNrpvkWP2YTDf4TJwBy3ykR03i8vFDxEc7c=\n" +
+		"dep\tgithub.com/example/old\tv1.0.0\t\n=>\tgithub.com/example/fork\tv1.0.1\t\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi.GoVersion = "go1.26.8" // ParseBuildInfo leaves it out
+	b, err := selfSBOM(bi, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := sbom.Parse(bytes.NewReader(b), sbom.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var purls []string
+	for _, c := range doc.Components {
+		purls = append(purls, c.PURL)
+	}
+	want := []string{"pkg:golang/shencha", "pkg:golang/stdlib@v1.26.8", "pkg:golang/golang.org/x/crypto@v0.59.0", "pkg:golang/github.com/example/fork@v1.0.1"}
+	if doc.Format != sbom.CycloneDXJSON || doc.Name != "shencha" || !reflect.DeepEqual(purls, want) {
+		t.Fatalf("sbom self: %s %q %v; want the components %v", doc.Format, doc.Name, purls, want)
+	}
+
+	file := filepath.Join(t.TempDir(), "self.cdx.json")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run("sbom", "scan", file, "--osv", osvDir, "--fail-on-affected")
+	if code != 1 || !strings.Contains(out, "GO-2026-5932") || !strings.Contains(errOut, "1 findings are not suppressed") {
+		t.Fatalf("scan without VEX: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = run("sbom", "scan", file, "--osv", osvDir, "--fail-on-affected", "--vex", "../../security/vex.json")
+	if code != 0 || !strings.Contains(out, "not_affected (vulnerable_code_not_present)") {
+		t.Fatalf("scan with security/vex.json: %d %s %s", code, out, errOut)
 	}
 }

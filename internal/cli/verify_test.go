@@ -36,11 +36,29 @@ type verifyEnv struct {
 func newVerifyEnv(t *testing.T) *verifyEnv {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
 	if err := dataDir(dir).ensure(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(ctx, dataDir(dir).sqlite())
+	s, f := seedDemo(t, dataDir(dir).sqlite(), dir)
+	server.PasswordParams = auth.Cheap
+	srv, err := server.New(server.Config{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	e := &verifyEnv{t: t, dir: dir, url: ts.URL, s: s, f: f}
+	e.keys = e.save("keys.json", e.get("/log/key", ""))
+	return e
+}
+
+// seedDemo opens and migrates the database dsn, gives it the keys of the
+// data dir dir (made on first use), and seeds the demo with its cases, their
+// statements sequenced into the log. The store closes when the test ends.
+func seedDemo(t *testing.T, dsn, dir string) (*store.Store, *demo.Fixture) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,16 +81,7 @@ func newVerifyEnv(t *testing.T) *verifyEnv {
 	if _, err := s.Sequence(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	server.PasswordParams = auth.Cheap
-	srv, err := server.New(server.Config{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	e := &verifyEnv{t: t, dir: dir, url: ts.URL, s: s, f: f}
-	e.keys = e.save("keys.json", e.get("/log/key", ""))
-	return e
+	return s, f
 }
 
 func (e *verifyEnv) get(path, token string) []byte {

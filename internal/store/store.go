@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -222,6 +223,16 @@ func MigrationNames(d Dialect) ([]string, error) {
 		out = append(out, m.name)
 	}
 	return out, err
+}
+
+// LatestVersion is the schema version the binary's migrations of a
+// dialect reach.
+func LatestVersion(d Dialect) (int, error) {
+	ms, err := readMigrations(d)
+	if err != nil || len(ms) == 0 {
+		return 0, cmp.Or(err, fmt.Errorf("store: no migrations for %s", d))
+	}
+	return ms[len(ms)-1].version, nil
 }
 
 // SchemaVersion returns the applied schema version (0 for an empty database).

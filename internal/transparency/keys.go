@@ -165,32 +165,45 @@ func Load(dir string) (*Keys, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	k := &Keys{Verdict: vpriv, Log: signer, LogVerifierKey: verifierKey(skey)}
-	entries, err := os.ReadDir(filepath.Join(dir, RetiredDir))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if k.RetiredVerdict, k.RetiredLog, err = LoadRetired(filepath.Join(dir, RetiredDir)); err != nil {
 		return nil, err
 	}
+	return k, nil
+}
+
+// LoadRetired reads the public keys in a folder of retired keys
+// (dir/retired of a keys folder): verdict keys from <keyid>.pub files and
+// log verifier keys from .vkey files, the latter sorted. A missing folder
+// holds none.
+func LoadRetired(dir string) ([]ed25519.PublicKey, []string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, err
+	}
+	var verdict []ed25519.PublicKey
+	var logKeys []string
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, RetiredDir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s := strings.TrimSpace(string(b))
 		switch {
 		case strings.HasSuffix(e.Name(), ".pub"):
 			pub, err := signature.ParsePublicKey(s)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", e.Name(), err)
+				return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
 			}
-			k.RetiredVerdict = append(k.RetiredVerdict, pub)
+			verdict = append(verdict, pub)
 		case strings.HasSuffix(e.Name(), ".vkey"):
 			if _, err := note.NewVerifier(s); err != nil {
-				return nil, fmt.Errorf("%s: %w", e.Name(), err)
+				return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
 			}
-			k.RetiredLog = append(k.RetiredLog, s)
+			logKeys = append(logKeys, s)
 		}
 	}
-	slices.Sort(k.RetiredLog)
-	return k, nil
+	slices.Sort(logKeys)
+	return verdict, logKeys, nil
 }
 
 // verifierKey derives the verifier key string from a note signer key:

@@ -41,6 +41,19 @@ func AnchorText(seq int64, hash string) []byte {
 	return []byte("shencha audit chain\n" + strconv.FormatInt(seq, 10) + "\n" + hash + "\n")
 }
 
+// ParseAnchor reads an AnchorText: the audit row's sequence number and hash.
+func ParseAnchor(entry []byte) (int64, string, error) {
+	lines := strings.Split(string(entry), "\n")
+	if len(lines) != 4 || lines[0] != "shencha audit chain" || lines[3] != "" {
+		return 0, "", fmt.Errorf("transparency: not an audit anchor: %q", entry)
+	}
+	seq, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || seq < 1 {
+		return 0, "", fmt.Errorf("transparency: audit anchor: row %q", lines[1])
+	}
+	return seq, lines[2], nil
+}
+
 // Checkpoint is a signed tree head: the log's origin, its size and root.
 type Checkpoint struct {
 	Origin string

@@ -438,3 +438,15 @@ func mustDecode(t *testing.T, s string) []byte {
 	}
 	return b
 }
+
+func TestParseAnchor(t *testing.T) {
+	seq, hash, err := ParseAnchor(AnchorText(42, "ab12"))
+	if err != nil || seq != 42 || hash != "ab12" {
+		t.Fatalf("ParseAnchor(AnchorText(42, ab12)) = %d %q %v", seq, hash, err)
+	}
+	for _, bad := range []string{"", "shencha audit chain\n42\nab12", "shencha audit chain\n0\nab12\n", "other\n42\nab12\n", "shencha audit chain\nx\nab12\n"} {
+		if _, _, err := ParseAnchor([]byte(bad)); err == nil {
+			t.Errorf("ParseAnchor(%q) accepted", bad)
+		}
+	}
+}
