@@ -255,7 +255,7 @@ func TestOpinionAreas(t *testing.T) {
 			}
 			checkErr(t, err, *tt.want)
 			// Decide returns the same error for an assigned expert.
-			_, derr := review.Decide(expZhang, withQuorum(enterpriseCase(review.StateExpertAssessment)), review.ActGiveOpinion, in)
+			_, derr := review.Decide(expZhang, awaitingOpinion(expertZhang), review.ActGiveOpinion, in)
 			checkErr(t, derr, *tt.want)
 		})
 	}

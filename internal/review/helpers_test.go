@@ -101,6 +101,18 @@ func withQuorum(c *review.Case) *review.Case {
 	return c
 }
 
+// awaitingOpinion is a case in expert assessment with a quorum of
+// opinions in, bar the given expert's.
+func awaitingOpinion(expert int64) *review.Case {
+	c := withQuorum(enterpriseCase(review.StateExpertAssessment))
+	for i := range c.Assignments {
+		if c.Assignments[i].ExpertUserID == expert {
+			c.Assignments[i].OpinionGiven = false
+		}
+	}
+	return c
+}
+
 // referred is an important case in deliberation with a quorum of opinions
 // and the given committee votes.
 func referred(votes ...review.Outcome) *review.Case {

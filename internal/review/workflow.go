@@ -86,6 +86,9 @@ type Rule struct {
 	By     Party // any of these parties may act
 	// Guard checks the case before the action; nil always passes.
 	Guard func(c *Case) *Error
+	// Done reports that this actor has already taken the action it may
+	// take once (an expert's opinion, a member's vote); nil: never.
+	Done func(a Actor, c *Case) bool
 	// Fits checks the input against the case (after Check, before Guard).
 	Fits func(c *Case, in *Input) *Error
 	// Needs lists the input fields the action requires, and Check validates them.
@@ -234,8 +237,8 @@ var Table = []Rule{
 	{Action: ActCompleteEvaluation, From: []State{StateEvaluation}, To: StateExpertAssessment, By: PartyOffice,
 		Guard: both(allReportsIn, commitmentIn), Doc: "office closes the evaluation once every assigned lab reported and the provider committed; the default rule's recommendation is computed"},
 	{Action: ActGiveOpinion, From: []State{StateExpertAssessment}, By: PartyExpert,
-		Needs: []string{"recommendation", "rationale", "areas"}, Check: checkOpinion, Doc: "assigned expert gives a written opinion with an assessment per risk area"},
-	{Action: ActRecuse, From: review, By: PartyExpert, Needs: []string{"reason"}, Check: needText("reason"),
+		Needs: []string{"recommendation", "rationale", "areas"}, Check: checkOpinion, Done: opinionGiven, Doc: "assigned expert gives a written opinion with an assessment per risk area"},
+	{Action: ActRecuse, From: review, By: PartyExpert, Needs: []string{"reason"}, Check: needText("reason"), Done: opinionGiven,
 		Doc: "assigned expert recuses itself before giving an opinion; its assignment and access end"},
 	{Action: ActReferToCommittee, From: []State{StateExpertAssessment}, To: StateDeliberation, By: PartyOffice,
 		Guard: both(onlyImportant, quorum), Doc: "office refers an important case to the committee (Art. 5)"},
@@ -243,7 +246,7 @@ var Table = []Rule{
 		Guard: both(notImportant, quorum), Needs: []string{"outcome", "rationale"}, Check: checkDecision, Fits: checkDeparture,
 		Doc: "office decides a case that is not important; departing from the rule's recommendation needs departure_rationale"},
 	{Action: ActCastVote, From: []State{StateDeliberation}, By: PartyCommittee,
-		Needs: []string{"outcome", "rationale"}, Check: checkVote, Doc: "committee member votes on a referred case (once)"},
+		Needs: []string{"outcome", "rationale"}, Check: checkVote, Done: voted, Doc: "committee member votes on a referred case (once)"},
 	{Action: ActCommitteeDecide, From: []State{StateDeliberation}, To: StateDecided, By: PartyCommittee,
 		Guard: both(voteQuorum, hasMajority), Needs: []string{"outcome", "rationale"}, Check: checkDecision, Fits: checkCommitteeDecision,
 		Doc: "committee decides a referred case by the majority of its votes (dissent recorded)"},
@@ -297,7 +300,7 @@ func Allowed(a Actor, c *Case) []Action {
 		if parties&r.By == 0 || !slices.Contains(r.From, c.State) {
 			continue
 		}
-		if r.Guard != nil && r.Guard(c) != nil {
+		if r.Guard != nil && r.Guard(c) != nil || r.Done != nil && r.Done(a, c) {
 			continue
 		}
 		out = append(out, r.Action)
@@ -329,6 +332,13 @@ func Decide(a Actor, c *Case, act Action, in *Input) (*Rule, error) {
 		}
 		return nil, e
 	}
+	if r.Done != nil && r.Done(a, c) {
+		e := Conflict("already_done", "action", string(act))
+		for _, x := range Allowed(a, c) {
+			e.Allowed = append(e.Allowed, string(x))
+		}
+		return nil, e
+	}
 	if r.Check != nil {
 		if in == nil {
 			in = &Input{}
@@ -351,6 +361,22 @@ func Decide(a Actor, c *Case, act Action, in *Input) (*Rule, error) {
 		}
 	}
 	return r, nil
+}
+
+// opinionGiven: the actor is an assigned expert whose opinion is in (which
+// also ends its chance to recuse).
+func opinionGiven(a Actor, c *Case) bool {
+	for _, as := range c.ActiveExperts() {
+		if as.ExpertUserID == a.UserID {
+			return as.OpinionGiven
+		}
+	}
+	return false
+}
+
+// voted: the actor has cast its vote on the case.
+func voted(a Actor, c *Case) bool {
+	return slices.ContainsFunc(c.Votes, func(b Ballot) bool { return b.Who == a.Username })
 }
 
 func guardFailed(rule string) *Error { return Conflict("guard_failed", "rule", rule) }

@@ -551,6 +551,11 @@ func TestDecideErrors(t *testing.T) {
 		{"ErrIllegalTransition/OpinionInEvaluation", expZhang, evaluationCase(expertAssignment(2, expertZhang, true, false)), review.ActGiveOpinion, fullInput(),
 			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"action": "give_opinion", "state": "evaluation"}}},
 
+		{"ErrAlreadyDone/SecondOpinion", expZhang, withQuorum(enterpriseCase(review.StateExpertAssessment)), review.ActGiveOpinion, fullInput(),
+			wantErr{review.KindConflict, "already_done", "", map[string]string{"action": "give_opinion"}}},
+		{"ErrAlreadyDone/RecuseAfterOpinion", expZhang, withQuorum(enterpriseCase(review.StateExpertAssessment)), review.ActRecuse, &review.Input{Reason: "late"},
+			wantErr{review.KindConflict, "already_done", "", map[string]string{"action": "recuse"}}},
+
 		// Recusal.
 		{"ErrForbidden/LabRecuses", labA, evaluation(labAssignment(1, orgLabA, true, false)), review.ActRecuse, &review.Input{Reason: "busy"},
 			wantErr{review.KindForbidden, "forbidden", "", map[string]string{"action": "recuse"}}},
@@ -588,6 +593,12 @@ func TestDecideErrors(t *testing.T) {
 			return c
 		}(), review.ActCastVote, fullInput(),
 			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"action": "cast_vote", "state": "decided"}}},
+		{"ErrAlreadyDone/SecondVote", committee, func() *review.Case {
+			c := referred(review.OutcomePass)
+			c.Votes[0].Who = committee.Username
+			return c
+		}(), review.ActCastVote, fullInput(),
+			wantErr{review.KindConflict, "already_done", "", map[string]string{"action": "cast_vote"}}},
 		{"ErrVoteOutcomeRequired", committee, referred(), review.ActCastVote, &review.Input{Rationale: "r"},
 			wantErr{review.KindInvalid, "field_required", "outcome", nil}},
 		{"ErrVoteOutcomeUnknown", committee, referred(), review.ActCastVote, &review.Input{Outcome: "abstain", Rationale: "r"},
@@ -819,7 +830,7 @@ func TestDecideOK(t *testing.T) {
 			&review.Input{Signature: strings.Repeat("A", 200)}, ""},
 		{"ReportSigned", labA, evaluationCase(labAssignment(1, orgLabA, true, false)), review.ActSubmitReport,
 			&review.Input{Summary: "s", Recommendation: review.OutcomeFail, Signature: labSignature}, ""},
-		{"OpinionAllAreasHigh", expZhang, withQuorum(enterpriseCase(review.StateExpertAssessment)), review.ActGiveOpinion,
+		{"OpinionAllAreasHigh", expZhang, awaitingOpinion(expertZhang), review.ActGiveOpinion,
 			&review.Input{Recommendation: review.OutcomeFail, Rationale: "r", Areas: allAreas(review.RiskHigh)}, ""},
 		{"RecuseInAwaitingSupplement", expLi, func() *review.Case {
 			c := enterpriseCase(review.StateAwaitingSupplement)
@@ -950,8 +961,10 @@ func TestAllowed(t *testing.T) {
 			return c
 		}(), []review.Action{review.ActRecuse}},
 		{"LabExpertAssessment", labA, withQuorum(enterpriseCase(review.StateExpertAssessment)), nil},
-		{"ExpertAssessment", expZhang, withQuorum(enterpriseCase(review.StateExpertAssessment)),
+		{"ExpertAssessment", expZhang, awaitingOpinion(expertZhang),
 			[]review.Action{review.ActGiveOpinion, review.ActRecuse}},
+		// One opinion per expert, which also ends its chance to recuse.
+		{"ExpertOpinionGiven", expZhang, withQuorum(enterpriseCase(review.StateExpertAssessment)), nil},
 		{"ExpertDeliberation", expZhang, referred(), nil},
 		{"UnassignedExpert", expChen, withQuorum(enterpriseCase(review.StateExpertAssessment)), nil},
 		{"CommitteeDeliberationNoVotes", committee, referred(), []review.Action{review.ActCastVote, extend}},

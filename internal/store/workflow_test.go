@@ -165,7 +165,8 @@ func TestHappyPath(t *testing.T) {
 			for _, m := range []string{"committee", "committee2", "committee3"} {
 				e.act(t, m, n, review.ActCastVote, review.Input{Outcome: review.OutcomePass, Rationale: "meets the requirements"})
 			}
-			wantAllowed(t, e.view(t, "committee", n), "committee", "cast_vote", "committee_decide", "extend_clock")
+			// One vote per member: it is no longer offered once cast.
+			wantAllowed(t, e.view(t, "committee", n), "committee", "committee_decide", "extend_clock")
 			v = e.step(t, 2, "committee", n, review.ActCommitteeDecide, review.Input{Outcome: review.OutcomePass, Rationale: "meets the requirements"})
 			wantState(t, v, review.StateDecided)
 			if v.Decision == nil || v.Decision.Outcome != review.OutcomePass || v.Decision.PublishedAt != "" {

@@ -261,7 +261,7 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 	}
 	// pending, not AllowedActions: no opinion or vote form for a person
 	// whose opinion or vote is in (work.go).
-	forms := actionForms(pending(c, a))
+	forms := actionForms(c.AllowedActions)
 	if ref != nil {
 		lang := i18n.FromRequest(r)
 		if i := slices.IndexFunc(forms, func(f actionForm) bool { return f.Action == ref.Action && f.Possible }); i >= 0 {

@@ -30,16 +30,6 @@ func hasQueue(r review.Role) bool {
 	return ok
 }
 
-// closedBy: once the viewer's own event of the key action is in the
-// timeline, the store refuses the listed actions as already_done (one
-// opinion per expert, which also ends its chance to recuse; one vote per
-// member), though the table, which has no "done by you" guard, still
-// offers them. The queue drops them, so "awaiting you" means awaiting.
-var closedBy = map[string][]string{
-	string(review.ActGiveOpinion): {string(review.ActGiveOpinion), string(review.ActRecuse)},
-	string(review.ActCastVote):    {string(review.ActCastVote)},
-}
-
 // queueAction is the action that puts a case among those awaiting the
 // viewer: an expert's opinion, a member's vote. A lab has several steps
 // (evidence, report), so any action it may take counts.
@@ -123,7 +113,7 @@ func (ui *UI) queue(ctx context.Context, a review.Actor, party string, awaits fu
 		if !slices.Contains(c.Parties, party) {
 			continue
 		}
-		it := workItem{Case: sum, Pending: pending(c, a)}
+		it := workItem{Case: sum, Pending: c.AllowedActions}
 		if awaits(it.Pending) {
 			awaiting.Items = append(awaiting.Items, it)
 		} else {
@@ -133,20 +123,3 @@ func (ui *UI) queue(ctx context.Context, a review.Actor, party string, awaits fu
 	return &workData{Sections: []workSection{awaiting, others}, More: list.Next != ""}, nil
 }
 
-// pending is what the viewer may still do on the case: the allowed
-// actions, less those its own earlier actions closed.
-func pending(c *store.CaseView, a review.Actor) []string {
-	var closed []string
-	for _, e := range c.Events {
-		if e.Actor == a.Username {
-			closed = append(closed, closedBy[e.Action]...)
-		}
-	}
-	var out []string
-	for _, act := range c.AllowedActions {
-		if !slices.Contains(closed, act) {
-			out = append(out, act)
-		}
-	}
-	return out
-}
