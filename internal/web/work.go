@@ -122,4 +122,3 @@ func (ui *UI) queue(ctx context.Context, a review.Actor, party string, awaits fu
 	}
 	return &workData{Sections: []workSection{awaiting, others}, More: list.Next != ""}, nil
 }
-
