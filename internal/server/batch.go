@@ -125,7 +125,7 @@ func (s *Server) eligibilityBatch(w http.ResponseWriter, r *http.Request) error 
 			it.Answers = ans
 		}
 		if e != nil {
-			it.Error = &lineError{Code: e.Code, Field: e.Field, Message: i18n.T(lang, "error."+e.Code, e.Params)}
+			it.Error = &lineError{Code: e.Code, Field: e.Field, Message: message(lang, e)}
 			out.Failed++
 		} else {
 			out.Answered++

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -236,8 +237,22 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Kind == review.KindInternal {
 		body.Error.Params = nil
 	}
-	body.Error.Message = i18n.T(i18n.FromRequest(r), "error."+e.Code, e.Params)
+	body.Error.Message = message(i18n.FromRequest(r), e)
 	writeJSON(w, status(e.Kind), body)
+}
+
+// message renders an error for people: a field the forms label is named
+// by its label, with the API's name for it after it.
+func message(lang string, e *review.Error) string {
+	params := e.Params
+	if e.Kind == review.KindInternal {
+		params = nil
+	}
+	if f := params["field"]; f != "" && i18n.Has(lang, "input."+f) {
+		params = maps.Clone(params)
+		params["field"] = i18n.T(lang, "input."+f, nil) + " (" + f + ")"
+	}
+	return i18n.T(lang, "error."+e.Code, params)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
