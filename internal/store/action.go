@@ -13,11 +13,18 @@ import (
 // Authorize checks, without changing anything, that the actor may take the
 // action on the case now (used before streaming an upload).
 func (s *Store) Authorize(ctx context.Context, a review.Actor, number string, act review.Action) error {
+	return s.CheckAction(ctx, a, number, act, review.Input{})
+}
+
+// CheckAction checks, without changing anything, that the actor may take
+// the action on the case now with this input: the page checks an answer
+// before it streams the file that goes with it.
+func (s *Store) CheckAction(ctx context.Context, a review.Actor, number string, act review.Action, in review.Input) error {
 	c, err := s.visibleCase(ctx, s.r, a, number)
 	if err != nil {
 		return err
 	}
-	_, err = review.Decide(a, c, act, nil)
+	_, err = review.Decide(a, c, act, &in)
 	return err
 }
 
