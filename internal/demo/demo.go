@@ -83,8 +83,9 @@ var orgs = []orgSpec{
 	{"association", review.OrgIndustryAssociation, "China Network Equipment Industry Association", "", review.RoleRequester, nil},
 }
 
-// Seed creates the demo organisations, users, accreditations, ties and
-// products. It is not idempotent: run it on an empty database.
+// Seed creates the demo organisations, users, accreditations, ties,
+// products and the providers' ownership chains. It is not idempotent: run
+// it on an empty database.
 func Seed(ctx context.Context, s *store.Store, password string, p auth.Params) (*Fixture, error) {
 	f := &Fixture{Orgs: map[string]review.Org{}, Users: map[string]review.User{}, Actors: map[string]review.Actor{}}
 	root := review.Actor{Username: "seed", Role: review.RoleAdmin}
@@ -132,6 +133,9 @@ func Seed(ctx context.Context, s *store.Store, password string, p auth.Params) (
 	}
 	if f.Cloud, f.CloudV, err = product(ctx, s, f.Actors["provider2"], "Lanyun Government Cloud", "cloud_services", true,
 		"pkg:generic/lanyun/gov-cloud", "cpe:2.3:a:lanyun:gov-cloud", "2026.1"); err != nil {
+		return nil, err
+	}
+	if err := seedOwnership(ctx, s, f); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -410,7 +410,7 @@ func TestTableRows(t *testing.T) {
 		review.ActBeginEvaluation:      {[]review.State{accepted}, evaluation, nil},
 		review.ActUploadMaterial:       {[]review.State{draft, screening, incomplete, determ, accepted, evaluation, awaiting}, "", nil},
 		review.ActRequestSupplement:    {[]review.State{evaluation}, awaiting, []string{"items"}},
-		review.ActAnswerSupplement:     {[]review.State{awaiting}, evaluation, nil},
+		review.ActAnswerSupplement:     {[]review.State{awaiting}, evaluation, []string{"summary"}},
 		review.ActSubmitCommitment:     {reviewing, "", []string{"signature"}},
 		review.ActSubmitReport:         {[]review.State{evaluation}, "", []string{"summary", "recommendation", "signature"}},
 		review.ActCompleteEvaluation:   {[]review.State{evaluation}, assessment, nil},

@@ -160,7 +160,7 @@ func throughEvaluation(important bool) []step {
 			review.StateAccepted, addAssignment(labAssignment(1, orgLabA, true, false))},
 		step{nationalOffice, review.ActBeginEvaluation, nil, review.StateEvaluation, nil},
 		step{nationalOffice, review.ActRequestSupplement, &review.Input{Items: "test build"}, review.StateAwaitingSupplement, nil},
-		step{providerP, review.ActAnswerSupplement, nil, review.StateEvaluation, nil},
+		step{providerP, review.ActAnswerSupplement, &review.Input{Summary: "test build uploaded"}, review.StateEvaluation, nil},
 		step{labA, review.ActUploadMaterial, nil, review.StateEvaluation, nil},
 		step{labA, review.ActSubmitReport, &review.Input{Summary: "42 controls tested", Recommendation: review.OutcomePass, Signature: labSignature},
 			review.StateEvaluation, setAssignment(1, func(a *review.Assignment) { a.ReportSubmitted = true })},

@@ -50,6 +50,8 @@ func (s *Server) register() {
 
 	s.handle("GET", "/api/v1/orgs", "organisations (admin, office)", false, s.orgs)
 	s.handle("POST", "/api/v1/orgs", "add an organisation (admin)", false, s.createOrg)
+	s.handle("GET", "/api/v1/orgs/{id}/ownership", "a provider's ownership and control chain with its ultimate controller (office, the provider, reviewers of its cases; audited)", false, s.ownership)
+	s.handle("POST", "/api/v1/orgs/{id}/ownership", "record an owner's stake in a provider's chain (office; the provider declares its own)", false, s.recordStake)
 	s.handle("GET", "/api/v1/users", "users (admin; office sees experts)", false, s.users)
 	s.handle("POST", "/api/v1/users", "add a user (admin)", false, s.createUser)
 	s.handle("GET", "/api/v1/accreditations", "lab accreditations (admin, office)", false, s.accreditations)

@@ -13,11 +13,18 @@ import (
 // Authorize checks, without changing anything, that the actor may take the
 // action on the case now (used before streaming an upload).
 func (s *Store) Authorize(ctx context.Context, a review.Actor, number string, act review.Action) error {
+	return s.CheckAction(ctx, a, number, act, review.Input{})
+}
+
+// CheckAction checks, without changing anything, that the actor may take
+// the action on the case now with this input: the page checks an answer
+// before it streams the file that goes with it.
+func (s *Store) CheckAction(ctx context.Context, a review.Actor, number string, act review.Action, in review.Input) error {
 	c, err := s.visibleCase(ctx, s.r, a, number)
 	if err != nil {
 		return err
 	}
-	_, err = review.Decide(a, c, act, nil)
+	_, err = review.Decide(a, c, act, &in)
 	return err
 }
 
@@ -103,7 +110,12 @@ func (s *Store) effects(ctx context.Context, tx *sql.Tx, a review.Actor, c *revi
 	case review.ActMarkIncomplete, review.ActRequestSupplement:
 		return exec("supplement", `INSERT INTO supplements (case_id, items, requested_by, requested_at) VALUES ($1, $2, $3, $4)`, c.ID, in.Items, a.UserID, now)
 	case review.ActResubmit, review.ActAnswerSupplement:
-		return exec("supplement", `UPDATE supplements SET answered_by = $1, answered_at = $2, answer = $3 WHERE case_id = $4 AND answered_at = ''`, a.UserID, now, in.Summary, c.ID)
+		if err := s.onCase(ctx, tx, c.ID, in.Materials); err != nil {
+			return err
+		}
+		mats, _ := jsonMarshal(orEmpty(in.Materials))
+		return exec("supplement", `UPDATE supplements SET answered_by = $1, answered_at = $2, answer = $3, materials = $4 WHERE case_id = $5 AND answered_at = ''`,
+			a.UserID, now, in.Summary, mats, c.ID)
 	case review.ActAssignLab:
 		lab, err := s.Org(ctx, in.LabOrgID)
 		if err != nil {
@@ -162,6 +174,20 @@ func (s *Store) effects(ctx context.Context, tx *sql.Tx, a review.Actor, c *revi
 		return s.extendClock(ctx, tx, c.ID, "review", calendar.ComplexExtension, "complex: "+in.Reason)
 	case review.ActExtendClock:
 		return s.extendClock(ctx, tx, c.ID, in.Clock, in.Days, in.Reason)
+	}
+	return nil
+}
+
+// onCase checks that every material id names a file on the case.
+func (s *Store) onCase(ctx context.Context, tx *sql.Tx, caseID int64, materials []int64) error {
+	for _, m := range materials {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM materials WHERE id = $1 AND case_id = $2`, m, caseID).Scan(&n); err != nil {
+			return wrap("materials", err)
+		}
+		if n == 0 {
+			return review.Invalid("materials", "field_invalid", "rule", "no file "+itoa(m)+" on this case")
+		}
 	}
 	return nil
 }

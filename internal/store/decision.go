@@ -241,11 +241,8 @@ func (s *Store) fulfilment(ctx context.Context, tx *sql.Tx, a review.Actor, c *r
 	}
 	now := ts(s.Now())
 	if act == review.ActSubmitFulfilment {
-		for _, m := range in.Materials {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM materials WHERE id = $1 AND case_id = $2`, m, c.ID).Scan(&n); err != nil || n == 0 {
-				return errors.Join(wrap("fulfilment", err), review.Invalid("materials", "field_invalid", "rule", "no file "+itoa(m)+" on this case"))
-			}
+		if err := s.onCase(ctx, tx, c.ID, in.Materials); err != nil {
+			return err
 		}
 		mats, _ := jsonMarshal(orEmpty(in.Materials))
 		_, err := tx.ExecContext(ctx, `INSERT INTO fulfilments (condition_id, summary, materials, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5)`,

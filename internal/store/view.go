@@ -120,6 +120,8 @@ type SupplementView struct {
 	RequestedAt string `json:"requested_at"`
 	AnsweredAt  string `json:"answered_at,omitempty"`
 	Answer      string `json:"answer,omitempty"`
+	// Materials are the files the answer points to (ids of Materials).
+	Materials []int64 `json:"materials"`
 }
 
 // MaterialView is a file on the case (its content is read separately, audited).
@@ -278,7 +280,7 @@ func (s *Store) assignmentViews(ctx context.Context, caseID int64, inner bool) (
 }
 
 func (s *Store) supplementViews(ctx context.Context, caseID int64) ([]SupplementView, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, items, requested_at, answered_at, answer FROM supplements WHERE case_id = $1 ORDER BY id`, caseID)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, items, requested_at, answered_at, answer, materials FROM supplements WHERE case_id = $1 ORDER BY id`, caseID)
 	if err != nil {
 		return nil, wrap("supplements", err)
 	}
@@ -286,7 +288,12 @@ func (s *Store) supplementViews(ctx context.Context, caseID int64) ([]Supplement
 	out := []SupplementView{}
 	for rows.Next() {
 		var v SupplementView
-		if err := rows.Scan(&v.ID, &v.Items, &v.RequestedAt, &v.AnsweredAt, &v.Answer); err != nil {
+		var mats string
+		if err := rows.Scan(&v.ID, &v.Items, &v.RequestedAt, &v.AnsweredAt, &v.Answer, &mats); err != nil {
+			return nil, wrap("supplements", err)
+		}
+		v.Materials = []int64{}
+		if err := jsonUnmarshal(mats, &v.Materials); err != nil {
 			return nil, wrap("supplements", err)
 		}
 		out = append(out, v)

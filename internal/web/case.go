@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -25,6 +24,49 @@ type caseData struct {
 	Labels    []string
 	// UploadError is a refused upload's message, shown beside the form.
 	UploadError string
+	// OwnershipURL links to the provider's ownership chain when the
+	// visitor may read it.
+	OwnershipURL string
+	// Supplements are the requests for material with their answers; the
+	// open one carries the answer form when the visitor may answer.
+	Supplements []supplementItem
+	Answer      answerForm
+	// Commitment is the provider's commitment: what to sign, or what was
+	// signed; nil for everyone else.
+	Commitment *commitmentData
+}
+
+// supplementItem is a request for material, with the files its answer
+// points to as the visitor may see them.
+type supplementItem struct {
+	store.SupplementView
+	Files []store.MaterialView
+	// Answerable: this is the open request and the visitor may answer it.
+	Answerable bool
+}
+
+// answerForm is the answer to a supplement request: a text and a file
+// (supplement.go), kept with its refusal when the store refused it.
+type answerForm struct {
+	Summary    string
+	Error      string
+	ErrorField string
+}
+
+// commitmentData is the provider's commitment (Art. 3) as the case page
+// shows it: the canonical bytes to sign and their digest while it is
+// awaited, the signed documents once it is in.
+type commitmentData struct {
+	CanSubmit bool
+	Draft     string
+	Digest    string
+	// Keys counts the organisation's active signing keys: none means the
+	// signature cannot be checked until the office registers one.
+	Keys   int
+	Signed []store.SignedDocument
+	// Signature is what was pasted before a refusal, and Error the refusal.
+	Signature string
+	Error     string
 }
 
 // actionForm is one allowed action. Its fields are the inputs the
@@ -134,12 +176,17 @@ func names[T ~string](list []T) []string {
 	return out
 }
 
+// ownSection are the actions whose forms are sections of the case page of
+// their own: an upload and an answer carry a file (upload.go,
+// supplement.go); a commitment shows what to sign.
+var ownSection = []string{string(review.ActUploadMaterial), string(review.ActAnswerSupplement), string(review.ActSubmitCommitment)}
+
 // actionForms builds the forms of the actions the store allows the visitor.
 func actionForms(allowed []string) []actionForm {
 	var out []actionForm
 	for _, name := range allowed {
-		if name == string(review.ActUploadMaterial) {
-			continue // the materials section has its own form (upload.go)
+		if slices.Contains(ownSection, name) {
+			continue
 		}
 		rule, ok := review.RuleFor(review.Action(name))
 		if !ok {
@@ -187,6 +234,8 @@ func formInput(r *http.Request, rule *review.Rule) review.Input {
 			in.Conditions = formConditions(r)
 		case "departure_rationale":
 			in.DepartureRationale = v
+		case "signature":
+			in.Signature = v
 		}
 	}
 	return in
@@ -243,11 +292,14 @@ func (ui *UI) showCaseWith(w http.ResponseWriter, r *http.Request, status int, m
 }
 
 // refusal is an action form the store refused: which action, what was
-// typed, and why.
+// typed, and why. Msg, when set, is the reason already in words (an
+// upload's refusal comes from the API so), naming Field.
 type refusal struct {
 	Action string
 	Values url.Values
 	Err    *review.Error
+	Msg    string
+	Field  string
 }
 
 // renderCase renders the case page. A refusal is shown inside its form,
@@ -259,19 +311,35 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 		ui.fail(w, r, err)
 		return
 	}
-	// pending, not AllowedActions: no opinion or vote form for a person
-	// whose opinion or vote is in (work.go).
-	forms := actionForms(c.AllowedActions)
+	// AllowedActions leaves out what this person has done already (an
+	// opinion, a vote).
+	d := &caseData{Case: c, Actions: actionForms(c.AllowedActions),
+		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg}
+	if err := ui.caseSections(r, a, d); err != nil {
+		ui.fail(w, r, err)
+		return
+	}
 	if ref != nil {
 		lang := i18n.FromRequest(r)
-		if i := slices.IndexFunc(forms, func(f actionForm) bool { return f.Action == ref.Action && f.Possible }); i >= 0 {
-			forms[i].Values, forms[i].Error, forms[i].ErrorField = ref.Values, fieldMessage(lang, ref.Err), ref.Err.Field
-		} else {
+		text, field := ref.Msg, ref.Field
+		if ref.Err != nil {
+			text, field = fieldMessage(lang, ref.Err), ref.Err.Field
+		}
+		i := slices.IndexFunc(d.Actions, func(f actionForm) bool { return f.Action == ref.Action && f.Possible })
+		switch {
+		case i >= 0:
+			d.Actions[i].Values, d.Actions[i].Error, d.Actions[i].ErrorField = ref.Values, text, field
+		case ref.Action == string(review.ActAnswerSupplement) && slices.ContainsFunc(d.Supplements, func(s supplementItem) bool { return s.Answerable }):
+			d.Answer = answerForm{Summary: ref.Values.Get("summary"), Error: text, ErrorField: field}
+		case ref.Action == string(review.ActSubmitCommitment) && d.Commitment != nil && d.Commitment.CanSubmit:
+			d.Commitment.Signature, d.Commitment.Error = ref.Values.Get("signature"), text
+		case ref.Err != nil:
 			msg = ui.message(lang, ref.Err)
+		default:
+			msg = text
 		}
 	}
-	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: forms,
-		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg})
+	p := ui.newPage(r, "ui.case.title", d)
 	p.Error = msg
 	// After a refused POST the URL is the action's; the language switch
 	// must come back to the case, which GET serves.
@@ -319,25 +387,23 @@ var areaParts = map[string]string{"level": "ui.case.area_level", "note": "ui.cas
 func (ui *UI) caseAction(w http.ResponseWriter, r *http.Request) {
 	number, act := r.PathValue("number"), review.Action(r.PathValue("action"))
 	rule, ok := review.RuleFor(act)
-	if !ok || !slices.ContainsFunc(actionForms([]string{string(act)}), func(f actionForm) bool { return f.Possible }) {
+	if !ok || !formAction(act) {
 		ui.fail(w, r, review.Invalid("action", "field_unknown_value", "value", string(act)))
 		return
 	}
 	_, err := ui.cfg.Store.ApplyAction(r.Context(), ui.cfg.Actor(r), number, act, formInput(r, rule))
 	if err != nil {
-		var e *review.Error
-		// A refused action on a case the visitor sees is shown on the case
-		// page, in its form with what was typed, so they can correct it;
-		// anything else is an error page.
-		if errors.As(err, &e) && (e.Kind == review.KindInvalid || e.Kind == review.KindConflict || e.Kind == review.KindForbidden) {
-			if _, seeErr := ui.cfg.Store.Case(r.Context(), ui.cfg.Actor(r), number); seeErr == nil {
-				ui.renderCase(w, r, ui.cfg.Status(e.Kind), "", "", &refusal{Action: string(act), Values: r.PostForm, Err: e})
-				return
-			}
-		}
-		ui.fail(w, r, err)
+		// A refused action is shown in its form with what was typed, so
+		// the visitor can correct it.
+		ui.refuseOnCase(w, r, number, &refusal{Action: string(act), Values: r.PostForm}, err)
 		return
 	}
 	// Post/redirect/get: a reload does not take the action twice.
 	http.Redirect(w, r, "/cases/"+number+"#timeline", http.StatusSeeOther)
+}
+
+// formAction reports whether a form of the case page may post the action
+// here: one of the plain action forms, or the commitment's signature.
+func formAction(act review.Action) bool {
+	return act == review.ActSubmitCommitment || slices.ContainsFunc(actionForms([]string{string(act)}), func(f actionForm) bool { return f.Possible })
 }

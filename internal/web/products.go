@@ -44,7 +44,21 @@ type productsData struct {
 	// Results are the register's answers for the provider's products,
 	// as the provider may see them.
 	Results []store.ListingAnswer
+	// Requests are the office's open requests for material on the
+	// provider's cases, each awaiting its answer.
+	Requests []openRequest
 }
+
+// openRequest is a request for material awaiting the provider.
+type openRequest struct {
+	Case        store.CaseSummary
+	Items       string
+	RequestedAt string
+}
+
+// waitingStates are the states in which a case waits on the provider's
+// material: a request during evaluation, or an incomplete application.
+var waitingStates = []review.State{review.StateAwaitingSupplement, review.StateIncomplete}
 
 // maxPortalCases bounds the case list on the portal's front page.
 const maxPortalCases = 50
@@ -69,6 +83,23 @@ func (ui *UI) productsData(r *http.Request, a review.Actor) (*productsData, erro
 		return nil, err
 	}
 	d.Cases, d.MoreCases = cases.Items, cases.Next != ""
+	for _, st := range waitingStates {
+		waiting, err := ui.cfg.Store.ListCases(ctx, a, store.CaseFilter{State: st, Limit: maxPortalCases})
+		if err != nil {
+			return nil, err
+		}
+		for _, sum := range waiting.Items {
+			c, err := ui.cfg.Store.Case(ctx, a, sum.Number)
+			if err != nil {
+				return nil, err
+			}
+			for _, sup := range c.Supplements {
+				if sup.AnsweredAt == "" {
+					d.Requests = append(d.Requests, openRequest{Case: sum, Items: sup.Items, RequestedAt: sup.RequestedAt})
+				}
+			}
+		}
+	}
 	return d, nil
 }
 

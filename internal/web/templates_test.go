@@ -64,6 +64,7 @@ func domains() map[string][]string {
 		"risk.":       names(review.RiskLevels),
 		"action.":     actions,
 		"orgkind.":    names(review.OrgKinds),
+		"ownerkind.":  names(review.OwnerKinds),
 		"method.":     names(review.Methods),
 		"sector.":     review.Sectors,
 	}

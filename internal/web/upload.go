@@ -26,41 +26,80 @@ import (
 // label is known when the file part starts and the file is never buffered.
 func (ui *UI) upload(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
+	var label string
+	sent := false
+	err := formParts(r, func(part *multipart.Part) bool {
+		switch part.FormName() {
+		case "label":
+			label = strings.TrimSpace(partText(part, 64))
+		case "file":
+			if part.FileName() == "" {
+				return true // a form sent with no file chosen still has the part
+			}
+			ui.forwardUpload(w, r, number, label, part)
+			sent = true
+			return false
+		}
+		return true
+	})
+	switch {
+	case sent:
+	case err != nil:
+		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), err))
+	default:
+		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.Required("file")))
+	}
+}
+
+// formParts reads a multipart form's parts in their order, handing each to
+// fn until fn returns false; a body that is not such a form is refused as
+// body_invalid. Reading part by part, a file is streamed, never buffered.
+func formParts(r *http.Request, fn func(*multipart.Part) bool) *review.Error {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "body_invalid", "reason", "multipart/form-data expected")))
-		return
+		return review.E(review.KindInvalid, "body_invalid", "reason", "multipart/form-data expected")
 	}
-	var label string
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "body_invalid", "reason", err.Error())))
-			return
+			return review.E(review.KindInvalid, "body_invalid", "reason", err.Error())
 		}
-		switch part.FormName() {
-		case "label":
-			b, _ := io.ReadAll(io.LimitReader(part, 64))
-			label = strings.TrimSpace(string(b))
-		case "file":
-			if part.FileName() == "" {
-				// A form sent with no file chosen still has the part.
-				break
-			}
-			ui.forwardUpload(w, r, number, label, part)
-			return
+		if !fn(part) {
+			return nil
 		}
 	}
-	ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.Required("file")))
+}
+
+// partText reads a text input of a multipart form, at most max bytes.
+func partText(part *multipart.Part, max int64) string {
+	b, _ := io.ReadAll(io.LimitReader(part, max))
+	return string(b)
 }
 
 // forwardUpload runs the API's upload handler for one file part and
 // answers the page: back to the case's materials, or the case page with
 // the API's error beside the form.
 func (ui *UI) forwardUpload(w http.ResponseWriter, r *http.Request, number, label string, part *multipart.Part) {
+	_, status, field, msg, err := ui.apiUpload(r, number, label, part)
+	if err != nil {
+		ui.fail(w, r, err)
+		return
+	}
+	if status == http.StatusCreated {
+		// Post/redirect/get: a reload does not upload twice.
+		http.Redirect(w, r, "/cases/"+number+"#materials", http.StatusSeeOther)
+		return
+	}
+	ui.uploadFailed(w, r, status, field, msg)
+}
+
+// apiUpload hands one file part, streamed, to the API's upload route and
+// returns the stored material's id, or the API's refusal: its status, the
+// page's input it names and its message in the visitor's language.
+func (ui *UI) apiUpload(r *http.Request, number, label string, part *multipart.Part) (id int64, status int, field, msg string, err error) {
 	q := url.Values{"filename": {part.FileName()}}
 	if label != "" {
 		q.Set("label", label)
@@ -78,42 +117,45 @@ func (ui *UI) forwardUpload(w http.ResponseWriter, r *http.Request, number, labe
 	sub.Header.Set("Content-Type", part.Header.Get("Content-Type"))
 	rec := &recorder{header: http.Header{}}
 	ui.mux.ServeHTTP(rec, sub)
-	if rec.code == http.StatusCreated {
-		// Post/redirect/get: a reload does not upload twice.
-		http.Redirect(w, r, "/cases/"+number+"#materials", http.StatusSeeOther)
-		return
-	}
 	var body struct {
+		ID    int64 `json:"id"`
 		Error struct {
 			Message string `json:"message"`
 			Field   string `json:"field"`
 		} `json:"error"`
 	}
-	if err := json.Unmarshal(rec.body.Bytes(), &body); err != nil || body.Error.Message == "" {
+	if err := json.Unmarshal(rec.body.Bytes(), &body); err != nil || rec.code == http.StatusCreated && body.ID == 0 || rec.code != http.StatusCreated && body.Error.Message == "" {
 		ui.cfg.Log.Error("upload: unreadable API answer", "case", number, "status", rec.code)
-		ui.fail(w, r, review.Internal(errors.New("upload: unreadable API answer")))
-		return
+		return 0, 0, "", "", review.Internal(errors.New("upload: unreadable API answer"))
+	}
+	if rec.code == http.StatusCreated {
+		return body.ID, rec.code, "", "", nil
 	}
 	// The API names the query parameter it refused; on the page the file
 	// is the "file" input whatever the API called it.
-	field := body.Error.Field
+	field = body.Error.Field
 	switch field {
 	case "", "filename", "X-Content-SHA256":
 		field = "file"
 	}
-	ui.uploadFailed(w, r, rec.code, field, body.Error.Message)
+	return 0, rec.code, field, body.Error.Message, nil
 }
 
 // uploadFailed shows the case page with the refusal beside the upload
 // form, naming the field and the reason. A case the visitor may not see
 // stays a plain not-found page.
 func (ui *UI) uploadFailed(w http.ResponseWriter, r *http.Request, status int, field, msg string) {
-	lang := i18n.FromRequest(r)
+	ui.showCaseWith(w, r, status, "", uploadRefusal(i18n.FromRequest(r), field, msg))
+}
+
+// uploadRefusal words an upload's refusal: the input by its label, and
+// the API's reason.
+func uploadRefusal(lang, field, msg string) string {
 	label := field // a field without a label of its own keeps the API's name
 	if key, ok := uploadFields[field]; ok {
 		label = i18n.T(lang, key, nil)
 	}
-	ui.showCaseWith(w, r, status, "", i18n.T(lang, "ui.upload.failed", map[string]string{"field": label, "reason": msg}))
+	return i18n.T(lang, "ui.upload.failed", map[string]string{"field": label, "reason": msg})
 }
 
 // uploadFields are the upload form's inputs and their labels' messages.

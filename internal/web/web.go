@@ -78,7 +78,7 @@ type asset struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
-	"eligibility", "declare", "orgs", "users", "accreditations"}
+	"eligibility", "declare", "orgs", "users", "accreditations", "ownership"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -157,6 +157,8 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /cases/{number}", ui.casePage)
 	mux.HandleFunc("POST /cases/{number}/actions/{action}", ui.post(ui.caseAction))
 	mux.HandleFunc("POST /cases/{number}/materials", ui.post(ui.upload))
+	mux.HandleFunc("POST /cases/{number}/answer", ui.post(ui.answer))
+	mux.HandleFunc("GET /cases/{number}/commitment.json", ui.commitmentDraft)
 	mux.HandleFunc("GET /products", ui.products)
 	mux.HandleFunc("POST /products", ui.post(ui.createProduct))
 	mux.HandleFunc("GET /products/{id}", ui.productPage)
@@ -166,6 +168,7 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /procurements/new", ui.declareForm)
 	mux.HandleFunc("POST /procurements", ui.post(ui.declare))
 	mux.HandleFunc("GET /determinations", ui.determinations)
+	mux.HandleFunc("GET /orgs/{id}/ownership", ui.ownershipPage)
 	mux.HandleFunc("GET /admin/orgs", ui.adminOrgs())
 	mux.HandleFunc("GET /admin/users", ui.adminUsers())
 	mux.HandleFunc("GET /admin/accreditations", ui.adminAccreditations())
