@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -25,37 +24,50 @@ type caseData struct {
 	Labels    []string
 	// UploadError is a refused upload's message, shown beside the form.
 	UploadError string
+	// Eval is the evaluation: plan, evidence, findings and their matrix,
+	// and the forms of the visitor's part in it (evaluation.go).
+	Eval *evaluation
 }
 
 // actionForm is one allowed action. Its fields are the inputs the
 // transition table says the action needs (Rule.Needs); an action needing
-// an input this page cannot collect yet (a signature, a declaration, a
-// lab or an expert to assign) is listed without a form.
+// an input this page cannot collect yet (a declaration, a lab or an
+// expert to assign) is listed without a form, and one that has a section
+// of its own on the page (Section) links to it.
 type actionForm struct {
 	Action   string
 	Fields   []field
 	Possible bool
-	// Values are what was typed into this form before the store refused
-	// it, so nothing typed is lost; Error is the refusal, shown in the
-	// form, and ErrorField the input it names (form field name).
+	Section  string
+	formState
+}
+
+// formState is what a refused form shows again: what was typed into it,
+// so nothing typed is lost; the refusal (Error), shown in the form; and
+// the input it names (ErrorField, a form field name).
+type formState struct {
 	Values     url.Values
 	Error      string
 	ErrorField string
 }
 
 // Value is what was typed into the named input, for showing it again.
-func (f actionForm) Value(name string) string { return f.Values.Get(name) }
+func (f formState) Value(name string) string { return f.Values.Get(name) }
+
+// Checked reports whether value was among those chosen for the named input
+// (a checkbox of a group).
+func (f formState) Checked(name, value string) bool { return slices.Contains(f.Values[name], value) }
 
 // Invalid reports whether the refusal names this input (or, for the
 // areas, one of its parts).
-func (f actionForm) Invalid(name string) bool {
+func (f formState) Invalid(name string) bool {
 	return f.ErrorField != "" && (f.ErrorField == name || strings.HasPrefix(name, f.ErrorField+"."))
 }
 
 // InvalidAny reports whether the refusal names this group of inputs or any
 // part of it. The store names a condition's text or due date without
 // saying which row, so the whole set of conditions is marked.
-func (f actionForm) InvalidAny(name string) bool {
+func (f formState) InvalidAny(name string) bool {
 	return f.Invalid(name) || strings.HasPrefix(f.ErrorField, name+".")
 }
 
@@ -134,12 +146,20 @@ func names[T ~string](list []T) []string {
 	return out
 }
 
+// ownSections are the actions whose forms are sections of the case page:
+// the materials' upload (upload.go) and the lab's signed report (report.go).
+var ownSections = map[string]string{
+	string(review.ActUploadMaterial): "materials",
+	string(review.ActSubmitReport):   "report",
+}
+
 // actionForms builds the forms of the actions the store allows the visitor.
 func actionForms(allowed []string) []actionForm {
 	var out []actionForm
 	for _, name := range allowed {
-		if name == string(review.ActUploadMaterial) {
-			continue // the materials section has its own form (upload.go)
+		if sec, ok := ownSections[name]; ok {
+			out = append(out, actionForm{Action: name, Section: sec})
+			continue
 		}
 		rule, ok := review.RuleFor(review.Action(name))
 		if !ok {
@@ -242,8 +262,8 @@ func (ui *UI) showCaseWith(w http.ResponseWriter, r *http.Request, status int, m
 	ui.renderCase(w, r, status, msg, uploadMsg, nil)
 }
 
-// refusal is an action form the store refused: which action, what was
-// typed, and why.
+// refusal is a form the store refused: which form (an action's name, or
+// one of the evaluation's forms), what was typed, and why.
 type refusal struct {
 	Action string
 	Values url.Values
@@ -259,24 +279,46 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 		ui.fail(w, r, err)
 		return
 	}
+	ev, err := ui.evaluation(r, c)
+	if err != nil {
+		ui.fail(w, r, err)
+		return
+	}
 	// pending, not AllowedActions: no opinion or vote form for a person
-	// whose opinion or vote is in (work.go).
-	forms := actionForms(pending(c, a))
+	// whose opinion or vote is in (work.go); and no link to the report's
+	// form for a lab whose every assignment has reported (the store
+	// refuses a second report, but the table has no guard for it).
+	allowed := pending(c, a)
+	if ev.Lab != nil && len(ev.Lab.Open) == 0 {
+		allowed = slices.DeleteFunc(allowed, func(act string) bool { return act == string(review.ActSubmitReport) })
+	}
+	d := &caseData{Case: c, Actions: actionForms(allowed), Eval: ev,
+		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg}
 	if ref != nil {
 		lang := i18n.FromRequest(r)
-		if i := slices.IndexFunc(forms, func(f actionForm) bool { return f.Action == ref.Action && f.Possible }); i >= 0 {
-			forms[i].Values, forms[i].Error, forms[i].ErrorField = ref.Values, fieldMessage(lang, ref.Err), ref.Err.Field
+		if f := d.form(ref.Action); f != nil {
+			f.Values, f.Error, f.ErrorField = ref.Values, fieldMessage(lang, ref.Err), ref.Err.Field
 		} else {
 			msg = ui.message(lang, ref.Err)
 		}
 	}
-	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: forms,
-		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg})
+	p := ui.newPage(r, "ui.case.title", d)
 	p.Error = msg
 	// After a refused POST the URL is the action's; the language switch
 	// must come back to the case, which GET serves.
 	p.Path = "/cases/" + c.Number
 	ui.render(w, r, status, "case", p)
+}
+
+// form finds the state of the named form on the page: an action's form,
+// or one of the evaluation's; nil if the page does not show it.
+func (d *caseData) form(name string) *formState {
+	for i := range d.Actions {
+		if d.Actions[i].Action == name && d.Actions[i].Possible {
+			return &d.Actions[i].formState
+		}
+	}
+	return d.Eval.form(name)
 }
 
 // fieldMessage renders an error naming its field by the label the form
@@ -297,10 +339,14 @@ func fieldMessage(lang string, e *review.Error) string {
 }
 
 // fieldLabel is the visible label of a store field name: an input's own
-// label, or an area's name with its level or note.
+// label, an area's name with its level or note, or for a part of an
+// evidence record's structured data the data's label and the part's path.
 func fieldLabel(lang, field string) string {
 	if i18n.Has(lang, "input."+field) {
 		return i18n.T(lang, "input."+field, nil)
+	}
+	if part, ok := strings.CutPrefix(field, "data."); ok {
+		return i18n.T(lang, "input.data", nil) + " — " + part
 	}
 	parts := strings.Split(field, ".")
 	if len(parts) < 2 || parts[0] != "areas" || !i18n.Has(lang, "area."+parts[1]) {
@@ -324,20 +370,7 @@ func (ui *UI) caseAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err := ui.cfg.Store.ApplyAction(r.Context(), ui.cfg.Actor(r), number, act, formInput(r, rule))
-	if err != nil {
-		var e *review.Error
-		// A refused action on a case the visitor sees is shown on the case
-		// page, in its form with what was typed, so they can correct it;
-		// anything else is an error page.
-		if errors.As(err, &e) && (e.Kind == review.KindInvalid || e.Kind == review.KindConflict || e.Kind == review.KindForbidden) {
-			if _, seeErr := ui.cfg.Store.Case(r.Context(), ui.cfg.Actor(r), number); seeErr == nil {
-				ui.renderCase(w, r, ui.cfg.Status(e.Kind), "", "", &refusal{Action: string(act), Values: r.PostForm, Err: e})
-				return
-			}
-		}
-		ui.fail(w, r, err)
-		return
-	}
-	// Post/redirect/get: a reload does not take the action twice.
-	http.Redirect(w, r, "/cases/"+number+"#timeline", http.StatusSeeOther)
+	// A refused action on a case the visitor sees is shown on the case
+	// page, in its form with what was typed, so they can correct it.
+	ui.formDone(w, r, string(act), "timeline", r.PostForm, err, nil)
 }

@@ -31,6 +31,14 @@ func startServer(t *testing.T) string {
 // server's upload limit (0: the server's default).
 func startServerWith(t *testing.T, maxUpload int64) string {
 	t.Helper()
+	base, _ := startServerFixture(t, maxUpload)
+	return base
+}
+
+// startServerFixture is startServerWith that also returns the demo
+// fixture, whose keys sign as the demo labs and providers.
+func startServerFixture(t *testing.T, maxUpload int64) (string, *demo.Fixture) {
+	t.Helper()
 	ctx := context.Background()
 	s := storetest.Open(t, storetest.Backends()[0])
 	f, err := demo.Seed(ctx, s, demo.DefaultPassword, auth.Cheap)
@@ -58,7 +66,7 @@ func startServerWith(t *testing.T, maxUpload int64) string {
 	}
 	ts := httptest.NewServer(srv) // listens on 127.0.0.1:0
 	t.Cleanup(ts.Close)
-	return ts.URL
+	return ts.URL, f
 }
 
 // client is a browser-like HTTP client: it keeps cookies and does not

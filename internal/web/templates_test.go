@@ -15,6 +15,7 @@ import (
 	"testing"
 	"text/template/parse"
 
+	"shencha/internal/catalog"
 	"shencha/internal/i18n"
 	"shencha/internal/review"
 )
@@ -66,6 +67,10 @@ func domains() map[string][]string {
 		"orgkind.":    names(review.OrgKinds),
 		"method.":     names(review.Methods),
 		"sector.":     review.Sectors,
+		"severity.":   names(catalog.Severities),
+		"finding.":    names(catalog.Statuses),
+		"dimension.":  names(catalog.Dimensions),
+		"evidence.":   names(review.EvidenceKindList),
 	}
 }
 
