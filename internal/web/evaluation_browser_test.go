@@ -61,19 +61,7 @@ func TestBrowserLabWorkspace(t *testing.T) {
 	do(t, ctx, chromedp.SetValue(chromedp.CSS("#evidence-data"), `{"sample": {"name": "TideDB", "version": "5.0.2", "serial": "SN-7"},
   "tests": [{"id": "T-07", "title": "Node failure under load", "criterion": "R1-W-01", "result": "fail"}]}`),
 		chromedp.Click(chromedp.CSS("#evidence-submit")))
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#evidence-list").textContent.includes("tidedb-robustness-test.pdf")`)); err != nil {
-		t.Fatalf("the evidence is not listed after the upload: %v", err)
-	}
-	progress, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(p => [p.value, p.max])(document.querySelector("#evidence-progress"))`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(progress) != 2 || progress[1] < size || progress[0] != progress[1] {
-		t.Errorf("progress [value max] = %v, want both at least %d and equal", progress, size)
-	}
-	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !ok {
-		t.Errorf("the page was reloaded: htmx did not send the evidence (%v)", err)
-	}
+	uploaded(t, ctx, "#evidence-list", "tidedb-robustness-test.pdf", "#evidence-progress", size)
 	if got := text(t, ctx, "#evidence-table"); !strings.Contains(got, "3145728 字节") || !strings.Contains(got, "实验室检测报告") {
 		t.Errorf("evidence list:\n%s", got)
 	}

@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"html"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -21,29 +19,10 @@ import (
 // four criteria planned, no evidence or findings yet.
 const evalCase = "CSR-2026-0002"
 
-// recordEvidence posts the case page's evidence form as a browser without
-// JavaScript would: its fields in order, then the file (none if name is
-// empty).
+// recordEvidence posts the case page's evidence form, in English.
 func (c *client) recordEvidence(number string, fields [][2]string, name string, content []byte) (int, http.Header, string) {
 	c.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, f := range fields {
-		mw.WriteField(f[0], f[1])
-	}
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(content)
-	mw.Close()
-	req, _ := http.NewRequest("POST", c.base+"/cases/"+number+"/evidence", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept-Language", "en")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	return c.postFile("/cases/"+number+"/evidence", fields, name, content, "Accept-Language", "en")
 }
 
 // count is how many items an API list of the case holds (plan, evidence,
@@ -291,6 +270,13 @@ func TestLabWorkspace(t *testing.T) {
 		_, _, body = provider.do("GET", path, nil)
 		if strings.Contains(body, `id="findings-matrix"`) || strings.Contains(body, "Port scan report") || strings.Contains(body, fileDigest) {
 			t.Error("the provider sees the lab's findings or evidence")
+		}
+		// The committee sees the matrix of a case referred to it: on
+		// CSR-2026-0005 lab1 found a critical R5 controllability
+		// criterion partly met.
+		_, _, body = as("committee").do("GET", "/cases/CSR-2026-0005", nil)
+		if cell := section(body, `id="cell-R5-C"`, "</td>"); !strings.Contains(cell, `class="cell cell-critical"`) || !strings.Contains(cell, "部分满足 1") {
+			t.Errorf("the committee's matrix, R5 × C:\n%s", cell)
 		}
 	})
 

@@ -15,14 +15,27 @@ import (
 // JavaScript would; an empty name sends the form with no file chosen.
 func (c *client) upload(number, name string, content []byte) (int, http.Header, string) {
 	c.t.Helper()
+	return c.postFile("/cases/"+number+"/materials", [][2]string{{"label", "confidential"}}, name, content)
+}
+
+// postFile posts a multipart form as a browser without JavaScript would:
+// its fields in order, then the file (none chosen if name is empty);
+// header holds name, value pairs.
+func (c *client) postFile(path string, fields [][2]string, name string, content []byte, header ...string) (int, http.Header, string) {
+	c.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	mw.WriteField("label", "confidential")
+	for _, f := range fields {
+		mw.WriteField(f[0], f[1])
+	}
 	fw, _ := mw.CreateFormFile("file", name)
 	fw.Write(content)
 	mw.Close()
-	req, _ := http.NewRequest("POST", c.base+"/cases/"+number+"/materials", &buf)
+	req, _ := http.NewRequest("POST", c.base+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
