@@ -26,6 +26,10 @@ const (
 	EvidenceAnalysis   EvidenceKind = "automated_analysis"
 )
 
+// EvidenceKindList lists every kind in a fixed order (the four methods'
+// kinds, then documents and automated analyses), for forms and tests.
+var EvidenceKindList = []EvidenceKind{EvidenceLabTest, EvidenceChecklist, EvidenceMonitoring, EvidenceBackground, EvidenceDocument, EvidenceAnalysis}
+
 // EvidenceKinds lists every kind with the method it serves.
 var EvidenceKinds = map[EvidenceKind]Method{
 	EvidenceLabTest:    MethodLabTesting,

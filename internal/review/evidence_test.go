@@ -231,6 +231,9 @@ func TestEvidenceKinds(t *testing.T) {
 	if len(review.EvidenceKinds) != len(kinds) {
 		t.Errorf("EvidenceKinds has %d kinds, want %d", len(review.EvidenceKinds), len(kinds))
 	}
+	if !slices.Equal(review.EvidenceKindList, kinds) {
+		t.Errorf("EvidenceKindList = %v, want %v", review.EvidenceKindList, kinds)
+	}
 	want := map[review.EvidenceKind]review.Method{
 		review.EvidenceLabTest:    review.MethodLabTesting,
 		review.EvidenceChecklist:  review.MethodOnSite,

@@ -232,7 +232,7 @@ var Table = []Rule{
 	{Action: ActSubmitCommitment, From: review, By: PartyProvider, Guard: noCommitment,
 		Needs: []string{"signature"}, Check: needSignature,
 		Doc: "provider submits its commitment (Art. 3), signed with its own key over the canonical bytes of POST /commitment/draft"},
-	{Action: ActSubmitReport, From: []State{StateEvaluation}, By: PartyLab, Guard: nil,
+	{Action: ActSubmitReport, From: []State{StateEvaluation}, By: PartyLab, Done: reported,
 		Needs: []string{"summary", "recommendation", "signature"}, Check: checkReport,
 		Doc: "assigned lab submits its evaluation report, signed with its own key over the canonical bytes of POST /reports/draft"},
 	{Action: ActCompleteEvaluation, From: []State{StateEvaluation}, To: StateExpertAssessment, By: PartyOffice,
@@ -373,6 +373,20 @@ func opinionGiven(a Actor, c *Case) bool {
 		}
 	}
 	return false
+}
+
+// reported: every active assignment of the actor's lab has its report in.
+func reported(a Actor, c *Case) bool {
+	n := 0
+	for _, as := range c.ActiveLabs() {
+		if as.LabOrgID == a.OrgID {
+			if !as.ReportSubmitted {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
 }
 
 // voted: the actor has cast its vote on the case.

@@ -593,6 +593,8 @@ func TestDecideErrors(t *testing.T) {
 			return c
 		}(), review.ActCastVote, fullInput(),
 			wantErr{review.KindConflict, "illegal_transition", "", map[string]string{"action": "cast_vote", "state": "decided"}}},
+		{"ErrAlreadyDone/SecondReport", labA, evaluation(labAssignment(1, orgLabA, true, true)), review.ActSubmitReport, fullInput(),
+			wantErr{review.KindConflict, "already_done", "", map[string]string{"action": "submit_report"}}},
 		{"ErrAlreadyDone/SecondVote", committee, func() *review.Case {
 			c := referred(review.OutcomePass)
 			c.Votes[0].Who = committee.Username

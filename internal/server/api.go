@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -288,21 +289,39 @@ func (s *Server) receiveFile(r *http.Request, max int64) (store.MaterialView, er
 	if r.ContentLength > max {
 		return m, review.E(review.KindTooLarge, "body_too_large", "max", itoa(max))
 	}
-	info, err := s.cfg.Blobs.Put(r.Context(), r.Body, want, max)
+	m, err := s.putFile(r.Context(), r.Body, want, max, name, r.Header.Get("Content-Type"))
+	m.Label = review.Label(r.URL.Query().Get("label"))
+	return m, err
+}
+
+// putFile streams a file (at most max bytes; its digest, when one is
+// given, must match) into the blob store and describes it; the caller
+// records it on the case.
+func (s *Server) putFile(ctx context.Context, body io.Reader, want blob.Digest, max int64, name, ct string) (store.MaterialView, error) {
+	info, err := s.cfg.Blobs.Put(ctx, body, want, max)
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
-		return m, review.E(review.KindTooLarge, "body_too_large", "max", itoa(max))
+		return store.MaterialView{}, review.E(review.KindTooLarge, "body_too_large", "max", itoa(max))
 	case errors.Is(err, blob.ErrDigestMismatch):
-		return m, review.Invalid("X-Content-SHA256", "field_invalid", "rule", "does not match the uploaded content")
+		return store.MaterialView{}, review.Invalid("X-Content-SHA256", "field_invalid", "rule", "does not match the uploaded content")
 	case err != nil:
-		return m, review.Internal(err)
+		return store.MaterialView{}, review.Internal(err)
 	}
-	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return store.MaterialView{Digest: info.Digest.String(), Size: info.Size, Filename: name, ContentType: ct,
-		Label: review.Label(r.URL.Query().Get("label"))}, nil
+	return store.MaterialView{Digest: info.Digest.String(), Size: info.Size, Filename: name, ContentType: ct}, nil
+}
+
+// pageFile stores a file a page's form sends with a record (the web UI's
+// evidence form), under the API's rules for uploads: the actor must be
+// allowed to upload to the case before a byte is stored, and the file is
+// bounded by the server's upload limit.
+func (s *Server) pageFile(r *http.Request, number string, body io.Reader, name, ct string) (store.MaterialView, error) {
+	if err := s.cfg.Store.Authorize(r.Context(), actor(r), number, review.ActUploadMaterial); err != nil {
+		return store.MaterialView{}, err
+	}
+	return s.putFile(r.Context(), body, "", s.cfg.MaxUpload, name, ct)
 }
 
 func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error {

@@ -779,6 +779,74 @@ func TestEvidenceNeedToKnow(t *testing.T) {
 	}
 }
 
+// TestEvidenceWithFile: evidence recorded with its file makes the file a
+// material of the case, with the evidence's label, cited by the evidence;
+// a refused record leaves no material (nor event, nor custody) behind.
+func TestEvidenceWithFile(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b, at(2026, 4, 6, 10))
+			lt := demo.CriteriaFor(e.currentCatalog(t), review.MethodLabTesting, 1)
+			n := e.openRouter(t)
+			e.toEvaluation(t, n)
+			asg := e.labAssignment(t, n, "lab1", review.MethodLabTesting)
+			file := func(name string) store.MaterialView {
+				sum := sha256.Sum256([]byte(name))
+				return store.MaterialView{Digest: "sha256:" + hex.EncodeToString(sum[:]), Size: 2048, Filename: name, ContentType: "application/pdf"}
+			}
+			materials := func() []store.MaterialView { return e.view(t, "office", n).Materials }
+
+			refused := []struct {
+				name, who   string
+				in          review.EvidenceInput
+				file        string
+				kind        review.Kind
+				code, field string
+			}{
+				{"kind outside the lab's method", "lab1", checklistInput("x"), "c.pdf", review.KindInvalid, "field_invalid", "kind"},
+				{"criterion not in the catalogue", "lab1", labTestInput("x", "", []string{"R9-Z-01"}), "c.pdf", review.KindInvalid, "field_unknown_value", "criteria"},
+				{"file name with a path", "lab1", labTestInput("x", "", lt), "../c.pdf", review.KindInvalid, "field_invalid", "filename"},
+				{"provider files a lab test report", "provider1", labTestInput("x", "", lt), "c.pdf", review.KindForbidden, "forbidden", ""},
+				{"no title", "lab1", labTestInput("", "", lt), "c.pdf", review.KindInvalid, "field_required", "title"},
+			}
+			for _, tc := range refused {
+				t.Run("refused/"+tc.name, func(t *testing.T) {
+					_, err := e.s.AddEvidenceFile(e.ctx, e.actor(t, tc.who), n, tc.in, 0, file(tc.file), "test")
+					if re := reviewErr(t, err, tc.kind, tc.code); re.Field != tc.field {
+						t.Errorf("field %q, want %q", re.Field, tc.field)
+					}
+					if m := materials(); len(m) != 0 {
+						t.Errorf("a refused record left materials %+v", m)
+					}
+				})
+			}
+
+			f := file("scan-report.pdf")
+			v, err := e.s.AddEvidenceFile(e.ctx, e.actor(t, "lab1"), n, labTestInput("scan report", review.LabelRestricted, lt), asg, f, "10.1.1.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := materials()
+			if len(m) != 1 || m[0].Filename != f.Filename || m[0].Digest != f.Digest || m[0].Label != review.LabelRestricted || m[0].UploadedBy != "lab1" {
+				t.Fatalf("materials after the record: %+v", m)
+			}
+			if len(v.Materials) != 1 || v.Materials[0].ID != m[0].ID || v.AssignmentID != asg || v.Label != review.LabelRestricted {
+				t.Errorf("the evidence does not cite its file: %+v", v)
+			}
+			custody, err := e.s.Custody(e.ctx, e.actor(t, "office"), n, m[0].ID)
+			if err != nil || len(custody) != 1 || custody[0].Event != "uploaded" || custody[0].From != "10.1.1.1" {
+				t.Errorf("custody of the file: %+v, %v", custody, err)
+			}
+			// The same digest as a file recorded without the record: the
+			// evidence's digest covers the file's.
+			w, err := e.s.AddEvidence(e.ctx, e.actor(t, "lab1"), n, labTestInput("scan report", review.LabelRestricted, lt, m[0].ID), asg, "10.1.1.1")
+			if err != nil || w.Digest != v.Digest {
+				t.Errorf("digest with the file %s, citing it afterwards %s (%v)", v.Digest, w.Digest, err)
+			}
+		})
+	}
+}
+
 // ---- 4. findings ----
 
 func TestFindings(t *testing.T) {

@@ -23,6 +23,10 @@ type PlanItem struct {
 // planStates are the states in which the office may change the plan.
 var planStates = []review.State{review.StateAccepted, review.StateEvaluation, review.StateAwaitingSupplement}
 
+// PlanOpen reports whether a case in the state takes changes to its
+// evaluation plan (by the office) and new evidence.
+func PlanOpen(st review.State) bool { return slices.Contains(planStates, st) }
+
 // AddPlanItems adds criteria to a case's evaluation plan (office). Each
 // criterion must be in the case's catalogue version, the method one that can
 // establish it, and the assignment an active lab assignment for that method.
@@ -236,6 +240,20 @@ type evidenceRecord struct {
 // of its assigned method; the office any kind; the provider or applicant
 // documents only. Files must already be uploaded to the case.
 func (s *Store) AddEvidence(ctx context.Context, a review.Actor, number string, in review.EvidenceInput, assignmentID int64, from string) (EvidenceView, error) {
+	return s.addEvidence(ctx, a, number, in, assignmentID, nil, from)
+}
+
+// AddEvidenceFile records evidence together with the file it rests on: the
+// file, already in the blob store, becomes a material of the case (with the
+// evidence's label) and the evidence cites it, in one transaction, so a
+// refused record leaves no material behind (only an unreferenced blob, as a
+// refused SBOM does). Whoever may record the evidence must also be allowed
+// to upload to the case.
+func (s *Store) AddEvidenceFile(ctx context.Context, a review.Actor, number string, in review.EvidenceInput, assignmentID int64, file MaterialView, from string) (EvidenceView, error) {
+	return s.addEvidence(ctx, a, number, in, assignmentID, &file, from)
+}
+
+func (s *Store) addEvidence(ctx context.Context, a review.Actor, number string, in review.EvidenceInput, assignmentID int64, file *MaterialView, from string) (EvidenceView, error) {
 	var v EvidenceView
 	data, err := review.CheckEvidence(&in)
 	if err != nil {
@@ -269,6 +287,13 @@ func (s *Store) AddEvidence(ctx context.Context, a review.Actor, number string, 
 		case p&(review.PartyProvider|review.PartyApplicant) != 0 && in.Kind == review.EvidenceDocument:
 		default:
 			return review.Forbidden("add_evidence")
+		}
+		if file != nil {
+			file.Label = in.Label
+			if err := s.insertMaterial(ctx, tx, c, a, file, from); err != nil {
+				return err
+			}
+			in.Materials = append(in.Materials, file.ID)
 		}
 		v.ID, err = s.insertEvidence(ctx, tx, c, a, asg, in, raw, from)
 		return err

@@ -34,6 +34,9 @@ type caseData struct {
 	// Commitment is the provider's commitment: what to sign, or what was
 	// signed; nil for everyone else.
 	Commitment *commitmentData
+	// Eval is the evaluation: plan, evidence, findings and their matrix,
+	// and the forms of the visitor's part in it (evaluation.go).
+	Eval *evaluation
 }
 
 // supplementItem is a request for material, with the files its answer
@@ -71,33 +74,43 @@ type commitmentData struct {
 
 // actionForm is one allowed action. Its fields are the inputs the
 // transition table says the action needs (Rule.Needs); an action needing
-// an input this page cannot collect yet (a signature, a declaration, a
-// lab or an expert to assign) is listed without a form.
+// an input this page cannot collect yet (a declaration, a lab or an
+// expert to assign) is listed without a form, and one that has a section
+// of its own on the page (Section) links to it.
 type actionForm struct {
 	Action   string
 	Fields   []field
 	Possible bool
-	// Values are what was typed into this form before the store refused
-	// it, so nothing typed is lost; Error is the refusal, shown in the
-	// form, and ErrorField the input it names (form field name).
+	Section  string
+	formState
+}
+
+// formState is what a refused form shows again: what was typed into it,
+// so nothing typed is lost; the refusal (Error), shown in the form; and
+// the input it names (ErrorField, a form field name).
+type formState struct {
 	Values     url.Values
 	Error      string
 	ErrorField string
 }
 
 // Value is what was typed into the named input, for showing it again.
-func (f actionForm) Value(name string) string { return f.Values.Get(name) }
+func (f formState) Value(name string) string { return f.Values.Get(name) }
+
+// Checked reports whether value was among those chosen for the named input
+// (a checkbox of a group).
+func (f formState) Checked(name, value string) bool { return slices.Contains(f.Values[name], value) }
 
 // Invalid reports whether the refusal names this input (or, for the
 // areas, one of its parts).
-func (f actionForm) Invalid(name string) bool {
+func (f formState) Invalid(name string) bool {
 	return f.ErrorField != "" && (f.ErrorField == name || strings.HasPrefix(name, f.ErrorField+"."))
 }
 
 // InvalidAny reports whether the refusal names this group of inputs or any
 // part of it. The store names a condition's text or due date without
 // saying which row, so the whole set of conditions is marked.
-func (f actionForm) InvalidAny(name string) bool {
+func (f formState) InvalidAny(name string) bool {
 	return f.Invalid(name) || strings.HasPrefix(f.ErrorField, name+".")
 }
 
@@ -176,16 +189,23 @@ func names[T ~string](list []T) []string {
 	return out
 }
 
-// ownSection are the actions whose forms are sections of the case page of
+// ownSections are the actions whose forms are sections of the case page of
 // their own: an upload and an answer carry a file (upload.go,
-// supplement.go); a commitment shows what to sign.
-var ownSection = []string{string(review.ActUploadMaterial), string(review.ActAnswerSupplement), string(review.ActSubmitCommitment)}
+// supplement.go), a commitment shows what to sign, and the lab's signed
+// report has a page (report.go).
+var ownSections = map[string]string{
+	string(review.ActUploadMaterial):   "materials",
+	string(review.ActAnswerSupplement): "supplements",
+	string(review.ActSubmitCommitment): "commitment",
+	string(review.ActSubmitReport):     "report",
+}
 
 // actionForms builds the forms of the actions the store allows the visitor.
 func actionForms(allowed []string) []actionForm {
 	var out []actionForm
 	for _, name := range allowed {
-		if slices.Contains(ownSection, name) {
+		if sec, ok := ownSections[name]; ok {
+			out = append(out, actionForm{Action: name, Section: sec})
 			continue
 		}
 		rule, ok := review.RuleFor(review.Action(name))
@@ -291,9 +311,10 @@ func (ui *UI) showCaseWith(w http.ResponseWriter, r *http.Request, status int, m
 	ui.renderCase(w, r, status, msg, uploadMsg, nil)
 }
 
-// refusal is an action form the store refused: which action, what was
-// typed, and why. Msg, when set, is the reason already in words (an
-// upload's refusal comes from the API so), naming Field.
+// refusal is a form the store refused: which form (an action's name, or
+// one of the evaluation's forms), what was typed, and why. Msg, when set,
+// is the reason already in words (an upload's refusal comes from the API
+// so), naming Field.
 type refusal struct {
 	Action string
 	Values url.Values
@@ -311,9 +332,14 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 		ui.fail(w, r, err)
 		return
 	}
+	ev, err := ui.evaluation(r, c)
+	if err != nil {
+		ui.fail(w, r, err)
+		return
+	}
 	// AllowedActions leaves out what this person has done already (an
-	// opinion, a vote).
-	d := &caseData{Case: c, Actions: actionForms(c.AllowedActions),
+	// opinion, a vote, a report).
+	d := &caseData{Case: c, Actions: actionForms(c.AllowedActions), Eval: ev,
 		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg}
 	if err := ui.caseSections(r, a, d); err != nil {
 		ui.fail(w, r, err)
@@ -325,10 +351,9 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 		if ref.Err != nil {
 			text, field = fieldMessage(lang, ref.Err), ref.Err.Field
 		}
-		i := slices.IndexFunc(d.Actions, func(f actionForm) bool { return f.Action == ref.Action && f.Possible })
-		switch {
-		case i >= 0:
-			d.Actions[i].Values, d.Actions[i].Error, d.Actions[i].ErrorField = ref.Values, text, field
+		switch f := d.form(ref.Action); {
+		case f != nil:
+			f.Values, f.Error, f.ErrorField = ref.Values, text, field
 		case ref.Action == string(review.ActAnswerSupplement) && slices.ContainsFunc(d.Supplements, func(s supplementItem) bool { return s.Answerable }):
 			d.Answer = answerForm{Summary: ref.Values.Get("summary"), Error: text, ErrorField: field}
 		case ref.Action == string(review.ActSubmitCommitment) && d.Commitment != nil && d.Commitment.CanSubmit:
@@ -345,6 +370,17 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 	// must come back to the case, which GET serves.
 	p.Path = "/cases/" + c.Number
 	ui.render(w, r, status, "case", p)
+}
+
+// form finds the state of the named form on the page: an action's form,
+// or one of the evaluation's; nil if the page does not show it.
+func (d *caseData) form(name string) *formState {
+	for i := range d.Actions {
+		if d.Actions[i].Action == name && d.Actions[i].Possible {
+			return &d.Actions[i].formState
+		}
+	}
+	return d.Eval.form(name)
 }
 
 // fieldMessage renders an error naming its field by the label the form
@@ -365,10 +401,14 @@ func fieldMessage(lang string, e *review.Error) string {
 }
 
 // fieldLabel is the visible label of a store field name: an input's own
-// label, or an area's name with its level or note.
+// label, an area's name with its level or note, or for a part of an
+// evidence record's structured data the data's label and the part's path.
 func fieldLabel(lang, field string) string {
 	if i18n.Has(lang, "input."+field) {
 		return i18n.T(lang, "input."+field, nil)
+	}
+	if part, ok := strings.CutPrefix(field, "data."); ok {
+		return i18n.T(lang, "input.data", nil) + " — " + part
 	}
 	parts := strings.Split(field, ".")
 	if len(parts) < 2 || parts[0] != "areas" || !i18n.Has(lang, "area."+parts[1]) {
@@ -392,14 +432,9 @@ func (ui *UI) caseAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err := ui.cfg.Store.ApplyAction(r.Context(), ui.cfg.Actor(r), number, act, formInput(r, rule))
-	if err != nil {
-		// A refused action is shown in its form with what was typed, so
-		// the visitor can correct it.
-		ui.refuseOnCase(w, r, number, &refusal{Action: string(act), Values: r.PostForm}, err)
-		return
-	}
-	// Post/redirect/get: a reload does not take the action twice.
-	http.Redirect(w, r, "/cases/"+number+"#timeline", http.StatusSeeOther)
+	// A refused action on a case the visitor sees is shown on the case
+	// page, in its form with what was typed, so they can correct it.
+	ui.formDone(w, r, string(act), "timeline", r.PostForm, err, nil)
 }
 
 // formAction reports whether a form of the case page may post the action

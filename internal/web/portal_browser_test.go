@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"crypto/rand"
 	"os"
 	"path/filepath"
@@ -12,6 +13,27 @@ import (
 
 // clickTideDB follows the portal's link to the TideDB product page.
 var clickTideDB = chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#product-list a")].find(a => a.textContent.includes("TideDB")).click()`)
+
+// uploaded waits until the list (a selector) names the uploaded file, then
+// checks that the progress bar ended at its maximum, at least the file's
+// size, and that the page was not reloaded: the test sets
+// window.notReloaded before the upload, so htmx must have sent it.
+func uploaded(t *testing.T, ctx context.Context, list, name, progressBar string, size int) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("`+list+`").textContent.includes("`+name+`")`)); err != nil {
+		t.Fatalf("%s is not listed in %s after the upload: %v", name, list, err)
+	}
+	progress, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(p => [p.value, p.max])(document.querySelector("`+progressBar+`"))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(progress) != 2 || progress[1] < float64(size) || progress[0] != progress[1] {
+		t.Errorf("progress [value max] = %v, want both at least %d and equal", progress, size)
+	}
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !ok {
+		t.Errorf("the page was reloaded: htmx did not send the upload (%v)", err)
+	}
+}
 
 // TestBrowserProviderUploads: a provider opens its portal and a product,
 // then uploads a file of a few MB to one of its cases from the case page.
@@ -50,19 +72,7 @@ func TestBrowserProviderUploads(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), []string{file}),
 		chromedp.Click(chromedp.CSS("#upload-submit")),
 	)
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#materials-list").textContent.includes("tidedb-sbom.spdx.json")`)); err != nil {
-		t.Fatalf("the material is not listed after the upload: %v", err)
-	}
-	progress, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(p => [p.value, p.max])(document.querySelector("#upload-progress"))`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(progress) != 2 || progress[1] < size || progress[0] != progress[1] {
-		t.Errorf("progress [value max] = %v, want both at least %d and equal", progress, size)
-	}
-	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !ok {
-		t.Errorf("the page was reloaded: htmx did not send the upload (%v)", err)
-	}
+	uploaded(t, ctx, "#materials-list", "tidedb-sbom.spdx.json", "#upload-progress", size)
 	if got := text(t, ctx, "#materials-list"); !strings.Contains(got, "4194304 B") {
 		t.Errorf("materials:\n%s", got)
 	}

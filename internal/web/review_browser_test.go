@@ -24,8 +24,14 @@ func setForm(t *testing.T, ctx context.Context, action string, values map[string
 // there: the timeline after the redirect, or the form's error.
 func submitForm(t *testing.T, ctx context.Context, action, waitFor string) {
 	t.Helper()
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.oldPage = true`),
-		chromedp.Click(chromedp.CSS(`#action-`+action+` button[type="submit"]`)))
+	submitAndWait(t, ctx, `#action-`+action+` button[type="submit"]`, waitFor)
+}
+
+// submitAndWait presses a form's button (selector) and waits for the page
+// that answers, as submitForm does.
+func submitAndWait(t *testing.T, ctx context.Context, button, waitFor string) {
+	t.Helper()
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.oldPage = true`), chromedp.Click(chromedp.CSS(button)))
 	// Evaluate, not Poll: the navigation would end a Poll with an error.
 	// An evaluation during the navigation may fail too; it is retried.
 	check := chromedp.Evaluate[bool](`window.oldPage !== true && document.readyState === "complete" && document.querySelector("` + waitFor + `") !== null`)
@@ -37,7 +43,7 @@ func submitForm(t *testing.T, ctx context.Context, action, waitFor string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("after submitting %s, no %s within 10 s (last error %v)", action, waitFor, err)
+	t.Fatalf("after pressing %s, no %s within 10 s (last error %v)", button, waitFor, err)
 }
 
 // rowOf is the text of the row of a table that names the case.

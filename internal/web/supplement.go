@@ -154,7 +154,7 @@ func (ui *UI) answer(w http.ResponseWriter, r *http.Request) {
 // is an error page.
 func (ui *UI) refuseOnCase(w http.ResponseWriter, r *http.Request, number string, ref *refusal, err error) {
 	var e *review.Error
-	if errors.As(err, &e) && (e.Kind == review.KindInvalid || e.Kind == review.KindConflict || e.Kind == review.KindForbidden) {
+	if errors.As(err, &e) && (e.Kind == review.KindInvalid || e.Kind == review.KindConflict || e.Kind == review.KindForbidden || e.Kind == review.KindTooLarge) {
 		if _, seeErr := ui.cfg.Store.Case(r.Context(), ui.cfg.Actor(r), number); seeErr == nil {
 			ref.Err = e
 			ui.renderCase(w, r, ui.cfg.Status(e.Kind), "", "", ref)

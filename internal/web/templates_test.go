@@ -15,6 +15,7 @@ import (
 	"testing"
 	"text/template/parse"
 
+	"shencha/internal/catalog"
 	"shencha/internal/i18n"
 	"shencha/internal/review"
 )
@@ -67,6 +68,10 @@ func domains() map[string][]string {
 		"ownerkind.":  names(review.OwnerKinds),
 		"method.":     names(review.Methods),
 		"sector.":     review.Sectors,
+		"severity.":   names(catalog.Severities),
+		"finding.":    names(catalog.Statuses),
+		"dimension.":  names(catalog.Dimensions),
+		"evidence.":   names(review.EvidenceKindList),
 	}
 }
 

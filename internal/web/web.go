@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"mime"
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"shencha/internal/calendar"
+	"shencha/internal/catalog"
 	"shencha/internal/i18n"
 	"shencha/internal/review"
 	"shencha/internal/store"
@@ -53,6 +55,10 @@ type Config struct {
 	Actor func(*http.Request) review.Actor
 	// Status maps an error kind to an HTTP status (the server's one mapping).
 	Status func(review.Kind) int
+	// File stores a file that a form sends with a record (the evidence
+	// form) under the API's rules for uploads, and describes it; the UI
+	// then records it through the store (the server's).
+	File func(r *http.Request, number string, body io.Reader, filename, contentType string) (store.MaterialView, error)
 	// SessionTTL is how long a login lasts; SecureCookies marks cookies
 	// Secure (under TLS).
 	SessionTTL    time.Duration
@@ -78,13 +84,13 @@ type asset struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
-	"eligibility", "declare", "orgs", "users", "accreditations", "ownership"}
+	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
 func New(cfg Config) (*UI, error) {
-	if cfg.Store == nil || cfg.Actor == nil || cfg.Status == nil {
-		return nil, errors.New("web: Store, Actor and Status are required")
+	if cfg.Store == nil || cfg.Actor == nil || cfg.Status == nil || cfg.File == nil {
+		return nil, errors.New("web: Store, Actor, Status and File are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -159,6 +165,14 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /cases/{number}/materials", ui.post(ui.upload))
 	mux.HandleFunc("POST /cases/{number}/answer", ui.post(ui.answer))
 	mux.HandleFunc("GET /cases/{number}/commitment.json", ui.commitmentDraft)
+	mux.HandleFunc("POST /cases/{number}/plan", ui.post(ui.addPlanItem))
+	mux.HandleFunc("POST /cases/{number}/plan/{id}/remove", ui.post(ui.removePlanItem))
+	mux.HandleFunc("POST /cases/{number}/evidence", ui.post(ui.addEvidence))
+	mux.HandleFunc("POST /cases/{number}/evidence/{id}/countersign", ui.post(ui.countersign))
+	mux.HandleFunc("POST /cases/{number}/findings", ui.post(ui.putFinding))
+	mux.HandleFunc("GET /cases/{number}/report", ui.reportPage)
+	mux.HandleFunc("GET /cases/{number}/report/draft", ui.reportDraft)
+	mux.HandleFunc("POST /cases/{number}/report", ui.post(ui.submitReport))
 	mux.HandleFunc("GET /products", ui.products)
 	mux.HandleFunc("POST /products", ui.post(ui.createProduct))
 	mux.HandleFunc("GET /products/{id}", ui.productPage)
@@ -253,6 +267,14 @@ func (p *page) Queue() bool { return hasQueue(p.Actor.Role) }
 // Role reports whether the visitor holds the role, for the header's links
 // to the pages of one role (roles.go; the handlers refuse everyone else).
 func (p *page) Role(role string) bool { return string(p.Actor.Role) == role }
+
+// Local picks the page's language from a text the catalogue holds in both.
+func (p *page) Local(b catalog.Bilingual) string {
+	if p.Lang == "en" {
+		return b.EN
+	}
+	return b.ZH
+}
 
 // Static is a static file's URL.
 func (p *page) Static(name string) string { return p.ui.StaticURL(name) }

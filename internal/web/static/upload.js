@@ -28,10 +28,11 @@
   });
 
   // A refused upload (4xx) comes back as the case page with the reason
-  // beside the form: show it, as the page without JavaScript would.
+  // beside the form: show it, as the page without JavaScript would. The
+  // event's elt is the swap's target; the form is the request's.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var s = evt.detail.xhr.status;
-    if (bar(evt.detail.elt) && s >= 400 && s < 500) {
+    if (bar(evt.detail.requestConfig.elt) && s >= 400 && s < 500) {
       evt.detail.shouldSwap = true;
       evt.detail.isError = false;
     }
