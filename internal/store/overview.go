@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"shencha/internal/review"
 )
@@ -33,6 +36,66 @@ func (s *Store) CasesByState(ctx context.Context, a review.Actor) (map[review.St
 		out[st] = n
 	}
 	return out, wrap("cases by state", rows.Err())
+}
+
+// MonthCount is how many cases were opened (created) and closed in one
+// month, counted in China time.
+type MonthCount struct {
+	Month  string // YYYY-MM
+	Opened int
+	Closed int
+}
+
+// CasesPerMonth counts the cases the actor may see that were opened and
+// that were closed in each of the last n months (China time), oldest
+// first, the current month last; a month with neither is there with
+// zeros. It is one aggregate query, which reads only the months' range of
+// the creation and closing indexes.
+func (s *Store) CasesPerMonth(ctx context.Context, a review.Actor, n int) ([]MonthCount, error) {
+	if a.Anonymous() {
+		return nil, review.Unauthorized()
+	}
+	if n < 1 || n > 120 {
+		return nil, review.Invalid("months", "field_out_of_range", "min", "1", "max", "120")
+	}
+	now := s.Now().In(chinaTime)
+	first := time.Date(now.Year(), now.Month()-time.Month(n-1), 1, 0, 0, 0, 0, chinaTime)
+	cond, args := visibilitySQL(review.VisibilityOf(a), 1)
+	args = append([]any{ts(first)}, args...)
+	opened, closed := s.chinaMonth("c.created_at"), s.chinaMonth("c.closed_at")
+	rows, err := queryAll(ctx, s.r, "cases per month", `SELECT m, SUM(opened), SUM(closed) FROM (
+		SELECT `+opened+` AS m, 1 AS opened, 0 AS closed FROM cases c WHERE c.created_at >= $1 AND `+cond+`
+		UNION ALL
+		SELECT `+closed+` AS m, 0 AS opened, 1 AS closed FROM cases c WHERE c.closed_at >= $1 AND `+cond+`
+	) e GROUP BY m`, func(r *sql.Rows) (MonthCount, error) {
+		var m MonthCount
+		return m, r.Scan(&m.Month, &m.Opened, &m.Closed)
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MonthCount, n)
+	for i := range out {
+		out[i].Month = first.AddDate(0, i, 0).Format("2006-01")
+		for _, r := range rows {
+			if r.Month == out[i].Month {
+				out[i].Opened, out[i].Closed = r.Opened, r.Closed
+			}
+		}
+	}
+	return out, nil
+}
+
+// chinaMonth renders the SQL for the month (YYYY-MM, China time) of a
+// stored timestamp column. China keeps one offset all year.
+func (s *Store) chinaMonth(col string) string {
+	_, off := time.Now().In(chinaTime).Zone()
+	if s.dialect == Postgres {
+		return fmt.Sprintf(`to_char(%s::timestamp + interval '%d seconds', 'YYYY-MM')`, col, off)
+	}
+	// SQLite keeps milliseconds: cut the stored microseconds off rather
+	// than let them round up into the next month.
+	return fmt.Sprintf(`strftime('%%Y-%%m', substr(%s, 1, 19), '+%d seconds')`, col, off)
 }
 
 // CaseDeadline is a live clock of a case the actor may see.
@@ -86,17 +149,26 @@ func (s *Store) Deadlines(ctx context.Context, a review.Actor, limit int) ([]Cas
 	}
 	out := []CaseDeadline{}
 	for _, c := range cases {
-		clocks, err := s.clockViews(ctx, c.id)
+		clocks, err := s.liveClocks(ctx, c.id)
 		if err != nil {
 			return nil, err
 		}
 		for _, k := range clocks {
-			if k.Stopped == "" {
-				out = append(out, CaseDeadline{Number: c.number, Product: c.name, State: c.state, Clock: k})
-			}
+			out = append(out, CaseDeadline{Number: c.number, Product: c.name, State: c.state, Clock: k})
 		}
 	}
 	return out, nil
+}
+
+// liveClocks are a case's clocks that have not stopped, with their
+// deadlines on the working-day calendar as the case page shows them; the
+// dashboard's deadlines and the office's intake queue both read them.
+func (s *Store) liveClocks(ctx context.Context, caseID int64) ([]ClockView, error) {
+	clocks, err := s.clockViews(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(clocks, func(k ClockView) bool { return k.Stopped != "" }), nil
 }
 
 // overdueCasesSQL: the cases with an overdue live clock, with how many.
