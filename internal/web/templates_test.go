@@ -17,6 +17,7 @@ import (
 
 	"shencha/internal/i18n"
 	"shencha/internal/review"
+	"shencha/internal/store"
 )
 
 func TestEveryPageParses(t *testing.T) {
@@ -66,6 +67,8 @@ func domains() map[string][]string {
 		"orgkind.":    names(review.OrgKinds),
 		"method.":     names(review.Methods),
 		"sector.":     review.Sectors,
+		"tie.":        names(review.TieKinds),
+		"catalog.":    {store.CatalogProposed, store.CatalogApproved, store.CatalogRejected},
 	}
 }
 
