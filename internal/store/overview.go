@@ -49,8 +49,9 @@ type MonthCount struct {
 // CasesPerMonth counts the cases the actor may see that were opened and
 // that were closed in each of the last n months (China time), oldest
 // first, the current month last; a month with neither is there with
-// zeros. It is one aggregate query, which reads only the months' range of
-// the creation and closing indexes.
+// zeros. It is one aggregate query whose parameters are the months'
+// bounds as stored timestamps, so no case's time is converted: the counts
+// are ranges of the creation and closing indexes.
 func (s *Store) CasesPerMonth(ctx context.Context, a review.Actor, n int) ([]MonthCount, error) {
 	if a.Anonymous() {
 		return nil, review.Unauthorized()
@@ -60,14 +61,35 @@ func (s *Store) CasesPerMonth(ctx context.Context, a review.Actor, n int) ([]Mon
 	}
 	now := s.Now().In(chinaTime)
 	first := time.Date(now.Year(), now.Month()-time.Month(n-1), 1, 0, 0, 0, 0, chinaTime)
-	cond, args := visibilitySQL(review.VisibilityOf(a), 1)
-	args = append([]any{ts(first)}, args...)
-	opened, closed := s.chinaMonth("c.created_at"), s.chinaMonth("c.closed_at")
-	rows, err := queryAll(ctx, s.r, "cases per month", `SELECT m, SUM(opened), SUM(closed) FROM (
-		SELECT `+opened+` AS m, 1 AS opened, 0 AS closed FROM cases c WHERE c.created_at >= $1 AND `+cond+`
-		UNION ALL
-		SELECT `+closed+` AS m, 0 AS opened, 1 AS closed FROM cases c WHERE c.closed_at >= $1 AND `+cond+`
-	) e GROUP BY m`, func(r *sql.Rows) (MonthCount, error) {
+	var months []string
+	var args []any
+	for i := range n {
+		lo := first.AddDate(0, i, 0)
+		args = append(args, lo.Format("2006-01"), ts(lo), ts(lo.AddDate(0, 1, 0)))
+		months = append(months, fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3))
+	}
+	v := review.VisibilityOf(a)
+	cond, condArgs := visibilitySQL(v, len(args))
+	args = append(args, condArgs...)
+	q := `WITH m (month, lo, hi) AS (VALUES ` + strings.Join(months, ", ") + `) `
+	if v.All {
+		// The national office: each count reads the index alone.
+		q += `SELECT m.month,
+			(SELECT COUNT(*) FROM cases c WHERE c.created_at >= m.lo AND c.created_at < m.hi),
+			(SELECT COUNT(*) FROM cases c WHERE c.closed_at >= m.lo AND c.closed_at < m.hi)
+			FROM m`
+	} else {
+		// Anyone else: the set of cases it may see is built once for each
+		// count, not once a month, by joining the months to the cases.
+		q += `SELECT month, SUM(opened), SUM(closed) FROM (
+			SELECT m.month, COUNT(*) AS opened, 0 AS closed FROM cases c JOIN m ON c.created_at >= m.lo AND c.created_at < m.hi
+				WHERE c.created_at >= $2 AND ` + cond + ` GROUP BY m.month
+			UNION ALL
+			SELECT m.month, 0 AS opened, COUNT(*) AS closed FROM cases c JOIN m ON c.closed_at >= m.lo AND c.closed_at < m.hi
+				WHERE c.closed_at >= $2 AND ` + cond + ` GROUP BY m.month
+		) e GROUP BY month`
+	}
+	counts, err := queryAll(ctx, s.r, "cases per month", q, func(r *sql.Rows) (MonthCount, error) {
 		var m MonthCount
 		return m, r.Scan(&m.Month, &m.Opened, &m.Closed)
 	}, args...)
@@ -76,26 +98,14 @@ func (s *Store) CasesPerMonth(ctx context.Context, a review.Actor, n int) ([]Mon
 	}
 	out := make([]MonthCount, n)
 	for i := range out {
-		out[i].Month = first.AddDate(0, i, 0).Format("2006-01")
-		for _, r := range rows {
-			if r.Month == out[i].Month {
-				out[i].Opened, out[i].Closed = r.Opened, r.Closed
+		out[i].Month = args[3*i].(string)
+		for _, c := range counts {
+			if c.Month == out[i].Month {
+				out[i] = c
 			}
 		}
 	}
 	return out, nil
-}
-
-// chinaMonth renders the SQL for the month (YYYY-MM, China time) of a
-// stored timestamp column. China keeps one offset all year.
-func (s *Store) chinaMonth(col string) string {
-	_, off := time.Now().In(chinaTime).Zone()
-	if s.dialect == Postgres {
-		return fmt.Sprintf(`to_char(%s::timestamp + interval '%d seconds', 'YYYY-MM')`, col, off)
-	}
-	// SQLite keeps milliseconds: cut the stored microseconds off rather
-	// than let them round up into the next month.
-	return fmt.Sprintf(`strftime('%%Y-%%m', substr(%s, 1, 19), '+%d seconds')`, col, off)
 }
 
 // CaseDeadline is a live clock of a case the actor may see.
