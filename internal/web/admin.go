@@ -35,7 +35,8 @@ type adminPage struct {
 }
 
 var (
-	onlyAdmin = []review.Role{review.RoleAdmin}
+	onlyAdmin     = []review.Role{review.RoleAdmin}
+	onlyCommittee = []review.Role{review.RoleCommittee}
 	// The store lets the office register and revoke keys on a lab's or a
 	// provider's behalf (AddSigningKey), and the committee decide on a
 	// catalogue version that the admin loaded (DecideCatalog).
@@ -160,6 +161,21 @@ func (ui *UI) adminGet(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { ui.showAdmin(w, r, name, http.StatusOK, adminForm{}, "") }
 }
 
+// adminAction is a form of one of the pages (name): only the roles given
+// may send it, act makes the change through the store and says which
+// form it was and where to go next, and adminDone answers.
+func (ui *UI) adminAction(name, action string, roles []review.Role, act func(w http.ResponseWriter, r *http.Request, a review.Actor) (form, next string, err error)) http.HandlerFunc {
+	return ui.post(func(w http.ResponseWriter, r *http.Request) {
+		a, err := ui.roleActor(r, action, roles...)
+		if err != nil {
+			ui.fail(w, r, err)
+			return
+		}
+		form, next, err := act(w, r, a)
+		ui.adminDone(w, r, name, form, next, err)
+	})
+}
+
 // adminDone answers a form: on success back to the page's list (a reload
 // does not post again); a refusal the visitor can correct shows the page
 // with the form as typed, the field named by its label; anything else is
@@ -209,15 +225,10 @@ func formID(r *http.Request, name string) int64 {
 	return id
 }
 
-func (ui *UI) createOrg(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, "create_org", onlyAdmin...)
-	if err != nil {
-		ui.fail(w, r, err)
-		return
-	}
-	_, err = ui.cfg.Store.CreateOrg(r.Context(), a, review.Org{Kind: review.OrgKind(r.PostFormValue("kind")),
+func (ui *UI) createOrg(_ http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
+	_, err := ui.cfg.Store.CreateOrg(r.Context(), a, review.Org{Kind: review.OrgKind(r.PostFormValue("kind")),
 		Name: strings.TrimSpace(r.PostFormValue("name")), Sector: r.PostFormValue("sector")})
-	ui.adminDone(w, r, "orgs", "org", "/admin/orgs#org-list", err)
+	return "org", "/admin/orgs#org-list", err
 }
 
 func (ui *UI) fillUsers(r *http.Request, _ review.Actor, d *adminData) (err error) {
@@ -225,16 +236,11 @@ func (ui *UI) fillUsers(r *http.Request, _ review.Actor, d *adminData) (err erro
 	return err
 }
 
-func (ui *UI) createUser(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, "create_user", onlyAdmin...)
-	if err != nil {
-		ui.fail(w, r, err)
-		return
-	}
+func (ui *UI) createUser(_ http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
 	u := review.User{Username: strings.TrimSpace(r.PostFormValue("username")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
 		OrgID: formID(r, "org_id"), Role: review.Role(r.PostFormValue("role"))}
-	_, err = ui.cfg.Store.CreateUser(r.Context(), a, u, r.PostFormValue("password"), ui.cfg.PasswordParams)
-	ui.adminDone(w, r, "users", "user", "/admin/users#user-list", err)
+	_, err := ui.cfg.Store.CreateUser(r.Context(), a, u, r.PostFormValue("password"), ui.cfg.PasswordParams)
+	return "user", "/admin/users#user-list", err
 }
 
 func (ui *UI) fillAccreditations(r *http.Request, _ review.Actor, d *adminData) (err error) {
@@ -244,19 +250,14 @@ func (ui *UI) fillAccreditations(r *http.Request, _ review.Actor, d *adminData) 
 
 // suspendAccreditation suspends one accreditation with a reason; the
 // store ends the lab's live assignments with it.
-func (ui *UI) suspendAccreditation(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, "suspend_accreditation", onlyAdmin...)
-	if err != nil {
-		ui.fail(w, r, err)
-		return
-	}
+func (ui *UI) suspendAccreditation(_ http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
+	form := "suspend-" + r.PathValue("id")
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		ui.fail(w, r, review.NotFound("accreditation"))
-		return
+		return form, "", review.NotFound("accreditation")
 	}
 	err = ui.cfg.Store.SuspendAccreditation(r.Context(), a, id, strings.TrimSpace(r.PostFormValue("reason")))
-	ui.adminDone(w, r, "accreditations", "suspend-"+r.PathValue("id"), "/admin/accreditations#accreditation-list", err)
+	return form, "/admin/accreditations#accreditation-list", err
 }
 
 // fillTies reads the declared ties and the experts who may hold one.
@@ -270,24 +271,18 @@ func (ui *UI) fillTies(r *http.Request, a review.Actor, d *adminData) (err error
 
 // createTie declares a tie as POST /api/v1/ties does, through the same
 // store function.
-func (ui *UI) createTie(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, "declare_tie", onlyAdmin...)
-	if err != nil {
-		ui.fail(w, r, err)
-		return
-	}
+func (ui *UI) createTie(_ http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
 	t := review.Tie{LabOrgID: formID(r, "lab_org_id"), ExpertUserID: formID(r, "expert_user_id"), ProviderOrgID: formID(r, "provider_org_id"),
 		Kind: review.TieKind(r.PostFormValue("kind")), Note: strings.TrimSpace(r.PostFormValue("note"))}
 	if v := strings.TrimSpace(r.PostFormValue("ended_on")); v != "" {
 		d, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			ui.adminDone(w, r, "ties", "tie", "", review.Invalid("ended_on", "field_invalid", "rule", "YYYY-MM-DD"))
-			return
+			return "tie", "", review.Invalid("ended_on", "field_invalid", "rule", "YYYY-MM-DD")
 		}
 		t.Until = &d
 	}
-	_, err = ui.cfg.Store.CreateTie(r.Context(), a, t)
-	ui.adminDone(w, r, "ties", "tie", "/admin/ties#tie-list", err)
+	_, err := ui.cfg.Store.CreateTie(r.Context(), a, t)
+	return "tie", "/admin/ties#tie-list", err
 }
 
 // fillCalendar lists the years the calendar has holiday notices for, and
@@ -349,17 +344,12 @@ func document(w http.ResponseWriter, r *http.Request, field, text string) ([]byt
 
 // loadCalendar loads a year of holidays as POST /api/v1/calendar does,
 // from an uploaded holiday-cn file or the same JSON pasted.
-func (ui *UI) loadCalendar(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, "load_calendar", onlyAdmin...)
-	if err != nil {
-		ui.fail(w, r, err)
-		return
-	}
+func (ui *UI) loadCalendar(w http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
 	data, err := document(w, r, "file", "text")
 	if err == nil {
 		_, err = ui.cfg.Store.LoadCalendarYear(r.Context(), a, data)
 	}
-	ui.adminDone(w, r, "calendar", "calendar", "/admin/calendar#year-list", err)
+	return "calendar", "/admin/calendar#year-list", err
 }
 
 // fillCatalog lists the catalogue versions as GET /api/v1/catalog does.
@@ -378,30 +368,20 @@ func (ui *UI) fillCatalog(r *http.Request, a review.Actor, d *adminData) error {
 }
 
 // loadCatalog stores a new catalogue version as proposed (admin).
-func (ui *UI) loadCatalog(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, "load_catalog", onlyAdmin...)
-	if err != nil {
-		ui.fail(w, r, err)
-		return
-	}
+func (ui *UI) loadCatalog(w http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
 	data, err := document(w, r, "catalog", "text")
 	if err == nil {
 		_, err = ui.cfg.Store.LoadCatalog(r.Context(), a, data)
 	}
-	ui.adminDone(w, r, "catalog", "catalog", "/catalog#version-list", err)
+	return "catalog", "/catalog#version-list", err
 }
 
 // decideCatalog approves or rejects a proposed version (committee).
-func (ui *UI) decideCatalog(approve bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		a, err := ui.roleActor(r, "approve_catalog", review.RoleCommittee)
-		if err != nil {
-			ui.fail(w, r, err)
-			return
-		}
+func (ui *UI) decideCatalog(approve bool) func(http.ResponseWriter, *http.Request, review.Actor) (string, string, error) {
+	return func(_ http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
 		version := r.PathValue("version")
-		err = ui.cfg.Store.DecideCatalog(r.Context(), a, version, approve, strings.TrimSpace(r.PostFormValue("note")))
-		ui.adminDone(w, r, "catalog", "decide-"+version, "/catalog#version-list", err)
+		err := ui.cfg.Store.DecideCatalog(r.Context(), a, version, approve, strings.TrimSpace(r.PostFormValue("note")))
+		return "decide-" + version, "/catalog#version-list", err
 	}
 }
 
@@ -411,9 +391,9 @@ func (ui *UI) fillKeys(r *http.Request, _ review.Actor, d *adminData) error {
 	if r.PathValue("org") == "" {
 		return nil
 	}
-	id, err := strconv.ParseInt(r.PathValue("org"), 10, 64)
-	if err != nil || id <= 0 {
-		return review.NotFound("organisation")
+	id, err := pathOrg(r)
+	if err != nil {
+		return err
 	}
 	if d.Org, err = ui.cfg.Store.Org(r.Context(), id); err != nil {
 		return err
@@ -422,37 +402,32 @@ func (ui *UI) fillKeys(r *http.Request, _ review.Actor, d *adminData) error {
 	return err
 }
 
+// pathOrg reads the organisation of the keys pages' paths.
+func pathOrg(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("org"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, review.NotFound("organisation")
+	}
+	return id, nil
+}
+
 // keysPath is the keys page of the organisation in the request's path.
 func keysPath(r *http.Request) string { return "/keys/" + url.PathEscape(r.PathValue("org")) }
 
 // addKey registers a lab's or a provider's public key (admin, office).
-func (ui *UI) addKey(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, "add_signing_key", keyKeepers...)
-	if err != nil {
-		ui.fail(w, r, err)
-		return
+func (ui *UI) addKey(_ http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
+	org, err := pathOrg(r)
+	if err == nil {
+		_, err = ui.cfg.Store.AddSigningKey(r.Context(), a, org, r.PostFormValue("public_key"))
 	}
-	org, err := strconv.ParseInt(r.PathValue("org"), 10, 64)
-	if err != nil || org <= 0 {
-		ui.fail(w, r, review.NotFound("organisation"))
-		return
-	}
-	_, err = ui.cfg.Store.AddSigningKey(r.Context(), a, org, r.PostFormValue("public_key"))
-	ui.adminDone(w, r, "keys", "key", keysPath(r)+"#key-list", err)
+	return "key", keysPath(r) + "#key-list", err
 }
 
 // revokeKey stops a key from signing; what it signed stays verifiable.
-func (ui *UI) revokeKey(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, "revoke_signing_key", keyKeepers...)
-	if err != nil {
-		ui.fail(w, r, err)
-		return
+func (ui *UI) revokeKey(_ http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
+	org, err := pathOrg(r)
+	if err == nil {
+		err = ui.cfg.Store.RevokeSigningKey(r.Context(), a, org, r.PathValue("key"))
 	}
-	org, err := strconv.ParseInt(r.PathValue("org"), 10, 64)
-	if err != nil || org <= 0 {
-		ui.fail(w, r, review.NotFound("organisation"))
-		return
-	}
-	err = ui.cfg.Store.RevokeSigningKey(r.Context(), a, org, r.PathValue("key"))
-	ui.adminDone(w, r, "keys", "revoke-"+r.PathValue("key"), keysPath(r)+"#key-list", err)
+	return "revoke-" + r.PathValue("key"), keysPath(r) + "#key-list", err
 }

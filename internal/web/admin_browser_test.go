@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"shencha/internal/demo"
 )
 
 // TestBrowserAdminCreatesOrgAndUser: the admin adds a lab through the
@@ -17,18 +15,7 @@ import (
 func TestBrowserAdminCreatesOrgAndUser(t *testing.T) {
 	ctx, base := browser(t), startServer(t)
 	dir := artifacts(t)
-	signInAt := func(user, path, wait string) {
-		t.Helper()
-		do(t, ctx,
-			chromedp.Navigate(base+"/login?next="+path),
-			chromedp.WaitVisible(chromedp.CSS("#username")),
-			chromedp.SendKeys(chromedp.CSS("#username"), user),
-			chromedp.SendKeys(chromedp.CSS("#password"), demo.DefaultPassword),
-			chromedp.Click(chromedp.CSS("#login-submit")),
-			chromedp.WaitVisible(chromedp.CSS(wait)),
-		)
-	}
-	signInAt("admin", "/admin/orgs", "#org-form")
+	signInTo(t, ctx, base, "admin", "/admin/orgs", "#org-form")
 
 	// A sector regulator needs its sector: refused, the name kept.
 	do(t, ctx,
@@ -101,7 +88,7 @@ func TestBrowserAdminCreatesOrgAndUser(t *testing.T) {
 		t.Errorf("signed in as %q", got)
 	}
 
-	signInAt("office", "/intake", "#intake-total")
+	signInTo(t, ctx, base, "office", "/intake", "#intake-total")
 	for _, lang := range []string{"zh-CN", "en"} {
 		do(t, ctx, chromedp.Navigate(base+"/intake?lang="+lang), chromedp.WaitVisible(chromedp.CSS("#intake-total")))
 		screenshot(t, ctx, dir, "intake."+lang)

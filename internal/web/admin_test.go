@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"html"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -20,8 +19,8 @@ import (
 )
 
 // multipart posts a form with one file, as a browser sends a form with a
-// file input.
-func (c *client) multipart(path string, fields map[string]string, fileField, fileName string, file []byte) (int, http.Header, string) {
+// file input; header is name, value pairs.
+func (c *client) multipart(path string, fields map[string]string, fileField, fileName string, file []byte, header ...string) (int, http.Header, string) {
 	c.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -36,14 +35,7 @@ func (c *client) multipart(path string, fields map[string]string, fileField, fil
 	mw.Close()
 	req, _ := http.NewRequest("POST", c.base+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept-Language", "en")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	return c.send(req, header...)
 }
 
 // orgID finds an organisation's id by name through the API, as the signed-in user.
@@ -68,6 +60,13 @@ func (c *client) orgID(name string) int64 {
 	return 0
 }
 
+// signedIn is a client signed in as the demo user.
+func signedIn(t *testing.T, base, user string) *client {
+	c := newClient(t, base)
+	c.login(user)
+	return c
+}
+
 // pageError is the refusal shown above a page's content.
 func pageError(body string) string { return section(body, `id="page-error"`, "</p>") }
 
@@ -85,11 +84,7 @@ const en = "Accept-Language"
 // refused.
 func TestAdminActions(t *testing.T) {
 	base := startServer(t)
-	as := func(user string) *client {
-		c := newClient(t, base)
-		c.login(user)
-		return c
-	}
+	as := func(user string) *client { return signedIn(t, base, user) }
 	admin, office := as("admin"), as("office")
 
 	t.Run("Pages", func(t *testing.T) {
@@ -255,14 +250,14 @@ func TestAdminActions(t *testing.T) {
 		if strings.Contains(body, `id="year-2040"`) || !strings.Contains(body, `id="year-2026"`) {
 			t.Fatalf("years before loading:\n%s", section(body, `id="year-list"`, "</table>"))
 		}
-		code, _, body := admin.multipart("/admin/calendar", nil, "file", "2040.json", []byte(`{"year": 2040}`))
+		code, _, body := admin.multipart("/admin/calendar", nil, "file", "2040.json", []byte(`{"year": 2040}`), en, "en")
 		if code != 400 || !strings.Contains(pageError(body), "Holiday file is not valid") || strings.Contains(body, `id="year-2040"`) {
 			t.Fatalf("a file without days: %d %q", code, pageError(body))
 		}
 		if code, _, body := admin.do("POST", "/admin/calendar", url.Values{"text": {""}}, en, "en"); code != 400 || !strings.Contains(pageError(body), "Holiday file is required") {
 			t.Fatalf("nothing sent: %d %q", code, pageError(body))
 		}
-		if code, hdr, _ := admin.multipart("/admin/calendar", nil, "file", "2040.json", year); code != 303 || hdr.Get("Location") != "/admin/calendar#year-list" {
+		if code, hdr, _ := admin.multipart("/admin/calendar", nil, "file", "2040.json", year, en, "en"); code != 303 || hdr.Get("Location") != "/admin/calendar#year-list" {
 			t.Fatalf("upload: %d %q", code, hdr.Get("Location"))
 		}
 		_, _, body = admin.do("GET", "/admin/calendar", nil, en, "en")
@@ -277,7 +272,7 @@ func TestAdminActions(t *testing.T) {
 		if _, _, body := admin.do("GET", "/admin/calendar", nil, en, "en"); !strings.Contains(section(body, `id="year-2041"`, "</tr>"), "official") {
 			t.Error("the pasted year is not loaded")
 		}
-		if code, _, _ := office.multipart("/admin/calendar", nil, "file", "2042.json", year); code != 403 {
+		if code, _, _ := office.multipart("/admin/calendar", nil, "file", "2042.json", year, en, "en"); code != 403 {
 			t.Errorf("the office loading a year: %d", code)
 		}
 	})
@@ -288,11 +283,7 @@ func TestAdminActions(t *testing.T) {
 // force; each role sees only the forms the store lets it use.
 func TestCatalogPage(t *testing.T) {
 	base := startServer(t)
-	as := func(user string) *client {
-		c := newClient(t, base)
-		c.login(user)
-		return c
-	}
+	as := func(user string) *client { return signedIn(t, base, user) }
 	admin, committee := as("admin"), as("committee")
 	for user, want := range map[string]int{"admin": 200, "committee": 200, "office": 403, "lab1": 403, "provider1": 403} {
 		if code, _, _ := as(user).do("GET", "/catalog", nil); code != want {
@@ -308,11 +299,11 @@ func TestCatalogPage(t *testing.T) {
 	if !strings.Contains(row(body, "2026.1"), "in force") || !strings.Contains(body, `id="catalog-form"`) || strings.Contains(body, "/approve") {
 		t.Fatalf("the admin's catalogue page:\n%s", body)
 	}
-	code, _, body := admin.multipart("/catalog", nil, "catalog", "bad.json", []byte(`{"version": ""}`))
+	code, _, body := admin.multipart("/catalog", nil, "catalog", "bad.json", []byte(`{"version": ""}`), en, "en")
 	if code != 400 || !strings.Contains(pageError(body), "Catalogue file is not valid") {
 		t.Fatalf("a bad catalogue: %d %q", code, pageError(body))
 	}
-	if code, hdr, _ := admin.multipart("/catalog", nil, "catalog", "2026.2.json", version("2026.2")); code != 303 || hdr.Get("Location") != "/catalog#version-list" {
+	if code, hdr, _ := admin.multipart("/catalog", nil, "catalog", "2026.2.json", version("2026.2"), en, "en"); code != 303 || hdr.Get("Location") != "/catalog#version-list" {
 		t.Fatalf("load: %d %q", code, hdr.Get("Location"))
 	}
 	if code, _, _ := admin.do("POST", "/catalog", url.Values{"text": {string(version("2026.3"))}}); code != 303 {
@@ -358,11 +349,7 @@ func TestCatalogPage(t *testing.T) {
 // refused naming the field; other roles are refused.
 func TestKeysPage(t *testing.T) {
 	base := startServer(t)
-	as := func(user string) *client {
-		c := newClient(t, base)
-		c.login(user)
-		return c
-	}
+	as := func(user string) *client { return signedIn(t, base, user) }
 	office, admin := as("office"), as("admin")
 	lab := office.orgID("China Network Product Security Testing Centre")
 	page := "/keys/" + strconv.FormatInt(lab, 10)

@@ -16,11 +16,7 @@ import (
 // screening deadline; the queue is the office's only.
 func TestIntakeQueue(t *testing.T) {
 	base := startServer(t)
-	as := func(user string) *client {
-		c := newClient(t, base)
-		c.login(user)
-		return c
-	}
+	as := func(user string) *client { return signedIn(t, base, user) }
 	office, provider := as("office"), as("provider1")
 	queue := func() (int, string) {
 		code, _, body := office.do("GET", "/intake", nil, en, "en")

@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,21 +13,7 @@ import (
 // JavaScript would; an empty name sends the form with no file chosen.
 func (c *client) upload(number, name string, content []byte) (int, http.Header, string) {
 	c.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("label", "confidential")
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(content)
-	mw.Close()
-	req, _ := http.NewRequest("POST", c.base+"/cases/"+number+"/materials", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	return c.multipart("/cases/"+number+"/materials", map[string]string{"label": "confidential"}, "file", name, content)
 }
 
 var productLink = regexp.MustCompile(`href="/products/(\d+)">Huaxin TideDB`)
