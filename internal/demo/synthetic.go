@@ -14,8 +14,10 @@ import (
 // demo's three products, states in rotation, sectors in rotation, lab1
 // assigned to every hundredth, and for cases in a state with a running
 // clock that clock, started within the last 60 days (every twentieth
-// overdue). Numbers start in 2030, clear of the demo's. It returns the
-// smallest case id it created.
+// overdue). The cases were opened 17 minutes apart, the last one now, and
+// a closed one closed 20 days after it opened (or now, if that is sooner),
+// so the last year holds its share of them. Numbers start in 2030, clear
+// of the demo's. It returns the smallest case id it created.
 func SyntheticCases(ctx context.Context, s *store.Store, f *Fixture, n int) (int64, error) {
 	tx, err := s.DB().BeginTx(ctx, nil)
 	if err != nil {
@@ -23,7 +25,7 @@ func SyntheticCases(ctx context.Context, s *store.Store, f *Fixture, n int) (int
 	}
 	defer tx.Rollback()
 	insCase, err := tx.PrepareContext(ctx, `INSERT INTO cases (number, trigger_kind, product_id, category, applicant_org_id, provider_org_id,
-		sector, state, important, summary, created_by, created_at, updated_at, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12) RETURNING id`)
+		sector, state, important, summary, created_by, created_at, updated_at, submitted_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, $13) RETURNING id`)
 	if err != nil {
 		return 0, err
 	}
@@ -46,18 +48,28 @@ func SyntheticCases(ctx context.Context, s *store.Store, f *Fixture, n int) (int
 	clockOf := map[review.State]string{review.StateScreening: "screening", review.StateAccepted: "review",
 		review.StateEvaluation: "review", review.StateExpertAssessment: "review"}
 	sectors := []string{"", "", "", "", "finance", "energy", "telecom", "transport"}
-	base := time.Date(2020, 1, 1, 9, 0, 0, 0, time.UTC)
 	today := s.Now().UTC()
+	base := today.Add(-time.Duration(n) * 17 * time.Minute)
 	lab1, office := f.Orgs["lab1"].ID, f.Users["office"].ID
+	const stamp = "2006-01-02T15:04:05.000000Z" // the store's
 	var minID int64
 	for i := range n {
 		sub := subjects[i%len(subjects)]
 		st := states[i%len(states)]
-		created := base.Add(time.Duration(i) * 17 * time.Minute).Format("2006-01-02T15:04:05.000000Z")
+		opened := base.Add(time.Duration(i+1) * 17 * time.Minute)
+		created := opened.Format(stamp)
+		closed := ""
+		if st.Closed() {
+			at := opened.AddDate(0, 0, 20)
+			if at.After(today) {
+				at = today
+			}
+			closed = at.Format(stamp)
+		}
 		var id int64
 		err := insCase.QueryRowContext(ctx, review.FormatNumber(2030+i/20000, i%20000+1), review.TriggerEnterpriseApplication, sub.product.ID,
 			sub.product.Category, f.Orgs[sub.provider].ID, sub.product.ProviderOrgID, sectors[i%len(sectors)], st,
-			i%50 == 0, fmt.Sprintf("seeded case %d", i), f.Users[sub.provider].ID, created).Scan(&id)
+			i%50 == 0, fmt.Sprintf("seeded case %d", i), f.Users[sub.provider].ID, created, closed).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("case %d: %w", i, err)
 		}
@@ -73,7 +85,7 @@ func SyntheticCases(ctx context.Context, s *store.Store, f *Fixture, n int) (int
 			started := today.AddDate(0, 0, -(i % 60)).Format("2006-01-02")
 			overdue := ""
 			if i%20 == 0 {
-				overdue = today.Format("2006-01-02T15:04:05.000000Z")
+				overdue = today.Format(stamp)
 			}
 			if _, err := insClock.ExecContext(ctx, id, name, 15, started, overdue); err != nil {
 				return 0, fmt.Errorf("clock %d: %w", i, err)

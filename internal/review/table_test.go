@@ -484,3 +484,29 @@ func TestPartyNames(t *testing.T) {
 		})
 	}
 }
+
+// TestIntakeStates: the office's intake is the submitted application and
+// the one under screening; neither a case paused for material nor one
+// already accepted waits on it.
+func TestIntakeStates(t *testing.T) {
+	got := review.IntakeStates()
+	want := []review.State{review.StateSubmitted, review.StateScreening}
+	if !slices.Equal(got, want) {
+		t.Fatalf("IntakeStates() = %v, want %v", got, want)
+	}
+	// They are the states the screening clock runs in (DESIGN §3: submitted
+	// → accepted / not_accepted), so the queue's deadline is that clock's.
+	if runs := review.ClockSpecs["screening"].Runs; !slices.Equal(got, runs) {
+		t.Errorf("IntakeStates() = %v, the screening clock runs in %v", got, runs)
+	}
+	// From each, the office has an action that moves the case on.
+	for _, st := range got {
+		moves := false
+		for _, r := range review.Table {
+			moves = moves || r.By&review.PartyOffice != 0 && slices.Contains(r.From, st) && r.To != "" && r.To != review.StateTerminated
+		}
+		if !moves {
+			t.Errorf("%s: no office action moves it on", st)
+		}
+	}
+}

@@ -309,6 +309,37 @@ func Allowed(a Actor, c *Case) []Action {
 	return out
 }
 
+// IntakeStates are the states in which a case waits on the office's intake:
+// those from which an office action leads to acceptance or refusal, directly
+// or through another such state (submitted → screening → accepted or
+// not_accepted). A case paused for missing material waits on the applicant,
+// not the office, and comes back to screening when it is completed. The
+// office's intake queue derives from the table through this, in States order.
+func IntakeStates() []State {
+	ends := []State{StateAccepted, StateNotAccepted}
+	in := map[State]bool{}
+	for grew := true; grew; {
+		grew = false
+		for _, r := range Table {
+			if r.By&PartyOffice == 0 || r.To == "" || !(slices.Contains(ends, r.To) || in[r.To]) {
+				continue
+			}
+			for _, from := range r.From {
+				if !in[from] && !slices.Contains(ends, from) {
+					in[from], grew = true, true
+				}
+			}
+		}
+	}
+	var out []State
+	for _, st := range States {
+		if in[st] {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 // Decide checks that the actor may take the action on the case with this
 // input, and returns the rule that applies. Errors, in order: a case the
 // actor may not see is not found; a party that may never take the action is

@@ -72,7 +72,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.register()
 	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status, File: s.pageFile,
-		SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies})
+		SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies, PasswordParams: PasswordParams})
 	if err != nil {
 		return nil, err
 	}

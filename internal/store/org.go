@@ -501,8 +501,25 @@ func (s *Store) CreateTie(ctx context.Context, a review.Actor, t review.Tie) (re
 
 // tiesOf lists the ties of a lab (org) or an expert (user).
 func (s *Store) tiesOf(ctx context.Context, q queryer, labOrgID, expertUserID int64) ([]review.Tie, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(lab_org_id, 0), COALESCE(expert_user_id, 0), provider_org_id, kind, ended_on, note FROM ties
-		WHERE (lab_org_id = $1 AND $1 <> 0) OR (expert_user_id = $2 AND $2 <> 0) ORDER BY id`, labOrgID, expertUserID)
+	return s.readTies(ctx, q, `WHERE (lab_org_id = $1 AND $1 <> 0) OR (expert_user_id = $2 AND $2 <> 0)`, labOrgID, expertUserID)
+}
+
+// DeclaredTies lists every declared tie, oldest first (admin, office: the
+// people who declare ties and who assign labs and experts).
+func (s *Store) DeclaredTies(ctx context.Context, a review.Actor) ([]review.Tie, error) {
+	if a.Anonymous() {
+		return nil, review.Unauthorized()
+	}
+	if a.Role != review.RoleAdmin && a.Role != review.RoleOffice {
+		return nil, review.Forbidden("list_ties")
+	}
+	return s.readTies(ctx, s.r, ``)
+}
+
+// readTies reads the ties a WHERE clause selects.
+func (s *Store) readTies(ctx context.Context, q queryer, where string, args ...any) ([]review.Tie, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(lab_org_id, 0), COALESCE(expert_user_id, 0), provider_org_id, kind, ended_on, note FROM ties `+
+		where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, wrap("ties", err)
 	}

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"shencha/internal/review"
 )
@@ -33,6 +36,76 @@ func (s *Store) CasesByState(ctx context.Context, a review.Actor) (map[review.St
 		out[st] = n
 	}
 	return out, wrap("cases by state", rows.Err())
+}
+
+// MonthCount is how many cases were opened (created) and closed in one
+// month, counted in China time.
+type MonthCount struct {
+	Month  string // YYYY-MM
+	Opened int
+	Closed int
+}
+
+// CasesPerMonth counts the cases the actor may see that were opened and
+// that were closed in each of the last n months (China time), oldest
+// first, the current month last; a month with neither is there with
+// zeros. It is one aggregate query whose parameters are the months'
+// bounds as stored timestamps, so no case's time is converted: the counts
+// are ranges of the creation and closing indexes.
+func (s *Store) CasesPerMonth(ctx context.Context, a review.Actor, n int) ([]MonthCount, error) {
+	if a.Anonymous() {
+		return nil, review.Unauthorized()
+	}
+	if n < 1 || n > 120 {
+		return nil, review.Invalid("months", "field_out_of_range", "min", "1", "max", "120")
+	}
+	now := s.Now().In(chinaTime)
+	first := time.Date(now.Year(), now.Month()-time.Month(n-1), 1, 0, 0, 0, 0, chinaTime)
+	var months []string
+	var args []any
+	for i := range n {
+		lo := first.AddDate(0, i, 0)
+		args = append(args, lo.Format("2006-01"), ts(lo), ts(lo.AddDate(0, 1, 0)))
+		months = append(months, fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3))
+	}
+	v := review.VisibilityOf(a)
+	cond, condArgs := visibilitySQL(v, len(args))
+	args = append(args, condArgs...)
+	q := `WITH m (month, lo, hi) AS (VALUES ` + strings.Join(months, ", ") + `) `
+	if v.All {
+		// The national office: each count reads the index alone.
+		q += `SELECT m.month,
+			(SELECT COUNT(*) FROM cases c WHERE c.created_at >= m.lo AND c.created_at < m.hi),
+			(SELECT COUNT(*) FROM cases c WHERE c.closed_at >= m.lo AND c.closed_at < m.hi)
+			FROM m`
+	} else {
+		// Anyone else: the set of cases it may see is built once for each
+		// count, not once a month, by joining the months to the cases.
+		q += `SELECT month, SUM(opened), SUM(closed) FROM (
+			SELECT m.month, COUNT(*) AS opened, 0 AS closed FROM cases c JOIN m ON c.created_at >= m.lo AND c.created_at < m.hi
+				WHERE c.created_at >= $2 AND ` + cond + ` GROUP BY m.month
+			UNION ALL
+			SELECT m.month, 0 AS opened, COUNT(*) AS closed FROM cases c JOIN m ON c.closed_at >= m.lo AND c.closed_at < m.hi
+				WHERE c.closed_at >= $2 AND ` + cond + ` GROUP BY m.month
+		) e GROUP BY month`
+	}
+	counts, err := queryAll(ctx, s.r, "cases per month", q, func(r *sql.Rows) (MonthCount, error) {
+		var m MonthCount
+		return m, r.Scan(&m.Month, &m.Opened, &m.Closed)
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MonthCount, n)
+	for i := range out {
+		out[i].Month = args[3*i].(string)
+		for _, c := range counts {
+			if c.Month == out[i].Month {
+				out[i] = c
+			}
+		}
+	}
+	return out, nil
 }
 
 // CaseDeadline is a live clock of a case the actor may see.
@@ -86,17 +159,26 @@ func (s *Store) Deadlines(ctx context.Context, a review.Actor, limit int) ([]Cas
 	}
 	out := []CaseDeadline{}
 	for _, c := range cases {
-		clocks, err := s.clockViews(ctx, c.id)
+		clocks, err := s.liveClocks(ctx, c.id)
 		if err != nil {
 			return nil, err
 		}
 		for _, k := range clocks {
-			if k.Stopped == "" {
-				out = append(out, CaseDeadline{Number: c.number, Product: c.name, State: c.state, Clock: k})
-			}
+			out = append(out, CaseDeadline{Number: c.number, Product: c.name, State: c.state, Clock: k})
 		}
 	}
 	return out, nil
+}
+
+// liveClocks are a case's clocks that have not stopped, with their
+// deadlines on the working-day calendar as the case page shows them; the
+// dashboard's deadlines and the office's intake queue both read them.
+func (s *Store) liveClocks(ctx context.Context, caseID int64) ([]ClockView, error) {
+	clocks, err := s.clockViews(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(clocks, func(k ClockView) bool { return k.Stopped != "" }), nil
 }
 
 // overdueCasesSQL: the cases with an overdue live clock, with how many.

@@ -28,7 +28,9 @@ import (
 // SQLite as the HTTP tests run it: the office's dashboard, a case page, a
 // deep page of the case list (GET /api/v1/cases with a cursor, the list
 // the UI has no page of its own for) as the office and as lab1 (assigned
-// to every hundredth case), and lab1's work queue and dashboard. Each
+// to every hundredth case), the office's intake queue (every eighth case
+// is under screening) first and deep, and lab1's work queue and
+// dashboard. Each
 // request goes through the real server's ServeHTTP with a signed-in
 // session cookie; it reports the 95th and 50th percentile per page.
 func BenchmarkPages(b *testing.B) {
@@ -97,11 +99,24 @@ func BenchmarkPages(b *testing.B) {
 		}
 	}
 	cursor := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(minID+200, 10)))
+	// A cursor halfway down the intake queue, from its own pages.
+	intakeDeep, err := s.IntakeQueue(ctx, f.Actors["office"], "", 200)
+	for range total / 8 / 2 / 200 {
+		if err != nil || intakeDeep.Next == "" {
+			break
+		}
+		intakeDeep, err = s.IntakeQueue(ctx, f.Actors["office"], intakeDeep.Next, 200)
+	}
+	if err != nil || intakeDeep.Next == "" {
+		b.Fatalf("intake queue: %v (no page after the middle)", err)
+	}
 	for _, p := range []struct{ name, user, path string }{
 		{"office/dashboard", "office", "/dashboard"},
 		{"office/case", "office", "/cases/" + caseNumber},
 		{"office/cases-deep", "office", "/api/v1/cases?limit=50&cursor=" + cursor},
 		{"lab1/cases-deep", "lab1", "/api/v1/cases?limit=50&cursor=" + cursor},
+		{"office/intake", "office", "/intake"},
+		{"office/intake-deep", "office", "/intake?after=" + intakeDeep.Next},
 		{"lab1/work", "lab1", "/work"},
 		{"lab1/dashboard", "lab1", "/dashboard"},
 	} {

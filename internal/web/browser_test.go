@@ -106,6 +106,21 @@ func signIn(t *testing.T, ctx context.Context, base, user string) {
 	)
 }
 
+// signInTo signs in through the sign-in page with the way back to path,
+// and waits for wait there (signIn waits for the dashboard's case list,
+// which an admin's dashboard has not).
+func signInTo(t *testing.T, ctx context.Context, base, user, path, wait string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Navigate(base+"/login?next="+path),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), demo.DefaultPassword),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS(wait)),
+	)
+}
+
 // switchLanguage presses the header's language button and waits for the
 // page to come back in the other language.
 func switchLanguage(t *testing.T, ctx context.Context, to string) {

@@ -1,6 +1,9 @@
 package web
 
-import "shencha/internal/review"
+import (
+	"shencha/internal/review"
+	"shencha/internal/store"
+)
 
 // chart is a horizontal bar chart drawn as SVG by the template: the
 // geometry is computed here, in whole pixels, so the template only places
@@ -45,6 +48,77 @@ func barChart(counts []stateCount) chart {
 		y := i * chartRow
 		c.Bars = append(c.Bars, bar{State: s.State, N: s.N, Y: y + (chartRow-chartBar)/2, W: w,
 			TextY: y + chartRow/2 + 5, CountX: chartLabels + w + 6})
+	}
+	return c
+}
+
+// monthChart is a column chart of the cases opened and closed per month:
+// two columns a month, the tallest for the largest count, with the month
+// under each pair. Like chart, the geometry is computed here.
+type monthChart struct {
+	Width, Height int
+	// Base is the line the columns stand on; LabelY and YearY are the
+	// baselines of the month and, under January and the first month, the
+	// year.
+	Base, LabelY, YearY int
+	Months              []monthGroup
+}
+
+type monthGroup struct {
+	store.MonthCount
+	// Mid is the pair's centre, where its labels go.
+	Mid         int
+	Label, Year string
+	Columns     [2]column
+}
+
+// column is one count drawn as a rectangle; Class says which count it is
+// (opened, closed), TextY is the baseline of the count above it.
+type column struct {
+	Class        string
+	N            int
+	X, Y, W, H   int
+	TextX, TextY int
+}
+
+const (
+	monthWidth   = 520
+	monthPlot    = 140 // column area, with room above the tallest for its count
+	monthTallest = 120
+	monthColumn  = 16
+	monthLabels  = 34
+)
+
+// monthsChart lays out the months oldest first, as CasesPerMonth gives them.
+func monthsChart(months []store.MonthCount) monthChart {
+	c := monthChart{Width: monthWidth, Height: monthPlot + monthLabels, Base: monthPlot, LabelY: monthPlot + 15, YearY: monthPlot + 30}
+	if len(months) == 0 {
+		return c
+	}
+	most := 0
+	for _, m := range months {
+		most = max(most, m.Opened, m.Closed)
+	}
+	group := monthWidth / len(months)
+	height := func(n int) int {
+		if most == 0 || n == 0 {
+			return 0
+		}
+		return max(1, n*monthTallest/most) // a non-zero count never vanishes
+	}
+	for i, m := range months {
+		x := i*group + (group-2*monthColumn-2)/2
+		g := monthGroup{MonthCount: m, Mid: i*group + group/2, Label: m.Month[5:]}
+		if i == 0 || g.Label == "01" {
+			g.Year = m.Month[:4]
+		}
+		for k, n := range []int{m.Opened, m.Closed} {
+			h := height(n)
+			cx := x + k*(monthColumn+2)
+			g.Columns[k] = column{Class: [2]string{"opened", "closed"}[k], N: n, X: cx, Y: monthPlot - h, W: monthColumn, H: h,
+				TextX: cx + monthColumn/2, TextY: monthPlot - h - 4}
+		}
+		c.Months = append(c.Months, g)
 	}
 	return c
 }

@@ -26,7 +26,7 @@ func (c *client) recordEvidence(number string, fields [][2]string, name string, 
 	for _, f := range fields {
 		pairs = append(pairs, f[0], f[1])
 	}
-	return c.postForm("/cases/"+number+"/evidence", pairs, name, content, "Accept-Language", "en")
+	return c.multipart("/cases/"+number+"/evidence", pairs, "file", name, content, "Accept-Language", "en")
 }
 
 // count is how many items an API list of the case holds (plan, evidence,

@@ -147,13 +147,23 @@ func (ui *UI) dashboardData(r *http.Request) (*dashboardData, error) {
 		}
 	}
 	d.Chart = barChart(d.Counts)
+	months, err := ui.cfg.Store.CasesPerMonth(ctx, a, chartMonths)
+	if err != nil {
+		return nil, err
+	}
+	d.Months = monthsChart(months)
 	return d, nil
 }
 
+// chartMonths is how many months the dashboard's opened/closed chart shows.
+const chartMonths = 12
+
 type dashboardData struct {
-	Counts    []stateCount
-	Total     int
-	Chart     chart
+	Counts []stateCount
+	Total  int
+	Chart  chart
+	// Months are the cases opened and closed in each of the last months.
+	Months    monthChart
 	Deadlines []store.CaseDeadline
 	Recent    []store.CaseSummary
 	More      bool

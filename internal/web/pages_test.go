@@ -92,6 +92,12 @@ func (c *client) do(method, path string, form url.Values, header ...string) (int
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return c.send(req, header...)
+}
+
+// send sends a request with the headers (name, value pairs) and reads the answer.
+func (c *client) send(req *http.Request, header ...string) (int, http.Header, string) {
+	c.t.Helper()
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,33 +13,7 @@ import (
 // JavaScript would; an empty name sends the form with no file chosen.
 func (c *client) upload(number, name string, content []byte) (int, http.Header, string) {
 	c.t.Helper()
-	return c.postForm("/cases/"+number+"/materials", []string{"label", "confidential"}, name, content)
-}
-
-// postForm posts a multipart form: text fields (name, value pairs) in
-// order, then a file, then the headers given (name, value pairs).
-func (c *client) postForm(path string, fields []string, name string, content []byte, header ...string) (int, http.Header, string) {
-	c.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for i := 0; i+1 < len(fields); i += 2 {
-		mw.WriteField(fields[i], fields[i+1])
-	}
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(content)
-	mw.Close()
-	req, _ := http.NewRequest("POST", c.base+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	return c.multipart("/cases/"+number+"/materials", []string{"label", "confidential"}, "file", name, content)
 }
 
 var productLink = regexp.MustCompile(`href="/products/(\d+)">Huaxin TideDB`)

@@ -12,20 +12,21 @@ import (
 )
 
 // Pages of the roles outside the review's working core: a CII operator
-// checks eligibility and declares procurements, the CII department
-// determines them, and an admin reads the platform's organisations, users
-// and accreditations. Each reads through the store functions the API uses
-// with the signed-in actor, so it shows what the API would show them.
+// checks eligibility and declares procurements, and the CII department
+// determines them (the admin's pages are in admin.go). Each reads through
+// the store functions the API uses with the signed-in actor, so it shows
+// what the API would show them.
 
-// roleActor is the signed-in actor if it holds the role, else the error the
-// visitor gets: sign in first, and the page is not for other roles (the
-// page exists, so 403 rather than 404, as for the provider portal).
-func (ui *UI) roleActor(r *http.Request, role review.Role, page string) (review.Actor, error) {
+// roleActor is the signed-in actor if it holds one of the roles, else the
+// error the visitor gets: sign in first, and the page is not for other
+// roles (the page exists, so 403 rather than 404, as for the provider
+// portal).
+func (ui *UI) roleActor(r *http.Request, page string, roles ...review.Role) (review.Actor, error) {
 	a := ui.cfg.Actor(r)
 	if a.Anonymous() {
 		return a, review.Unauthorized()
 	}
-	if a.Role != role {
+	if !slices.Contains(roles, a.Role) {
 		return a, review.Forbidden(page)
 	}
 	return a, nil
@@ -56,7 +57,7 @@ func (ui *UI) lookup(ctx context.Context, a review.Actor, provider, product, pur
 // eligibility is the CIIO's check: the register's answer as the CIIO may
 // see it, so results published to its sector show their status too.
 func (ui *UI) eligibility(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, review.RoleCIIO, "check_eligibility")
+	a, err := ui.roleActor(r, "check_eligibility", review.RoleCIIO)
 	if err != nil {
 		ui.fail(w, r, err)
 		return
@@ -85,7 +86,7 @@ type declareForm struct {
 }
 
 func (ui *UI) declareForm(w http.ResponseWriter, r *http.Request) {
-	if _, err := ui.roleActor(r, review.RoleCIIO, "declare_procurement"); err != nil {
+	if _, err := ui.roleActor(r, "declare_procurement", review.RoleCIIO); err != nil {
 		ui.fail(w, r, err)
 		return
 	}
@@ -99,7 +100,7 @@ func (ui *UI) declareForm(w http.ResponseWriter, r *http.Request) {
 // CIIO declares it to the CII department from the case page, as a
 // provider submits its application.
 func (ui *UI) declare(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, review.RoleCIIO, "declare_procurement")
+	a, err := ui.roleActor(r, "declare_procurement", review.RoleCIIO)
 	if err != nil {
 		ui.fail(w, r, err)
 		return
@@ -156,7 +157,7 @@ func (ui *UI) declare(w http.ResponseWriter, r *http.Request) {
 // its sector it may see (the store's need-to-know list), those awaiting
 // its determination first. It has the shape of "My work" and its template.
 func (ui *UI) determinations(w http.ResponseWriter, r *http.Request) {
-	a, err := ui.roleActor(r, review.RoleCIIDepartment, "determinations")
+	a, err := ui.roleActor(r, "determinations", review.RoleCIIDepartment)
 	if err != nil {
 		ui.fail(w, r, err)
 		return
@@ -172,55 +173,4 @@ func (ui *UI) determinations(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Intro = "ui.determinations.intro"
 	ui.render(w, r, http.StatusOK, "work", ui.newPage(r, "ui.determinations.title", d))
-}
-
-// adminData is one of the admin's lists. Orgs names every organisation,
-// for the users' and accreditations' organisation columns.
-type adminData struct {
-	Orgs           []review.Org
-	OrgNames       map[int64]string
-	Users          []review.User
-	Accreditations []review.Accreditation
-}
-
-// adminPage renders one admin list; fill reads what the page lists.
-func (ui *UI) adminPage(name, title string, fill func(context.Context, *adminData) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if _, err := ui.roleActor(r, review.RoleAdmin, "admin_"+name); err != nil {
-			ui.fail(w, r, err)
-			return
-		}
-		// The same store calls as GET /api/v1/orgs, /users, /accreditations.
-		d := &adminData{OrgNames: map[int64]string{}}
-		var err error
-		if d.Orgs, err = ui.cfg.Store.Orgs(r.Context(), ""); err == nil {
-			err = fill(r.Context(), d)
-		}
-		if err != nil {
-			ui.fail(w, r, err)
-			return
-		}
-		for _, o := range d.Orgs {
-			d.OrgNames[o.ID] = o.Name
-		}
-		ui.render(w, r, http.StatusOK, name, ui.newPage(r, title, d))
-	}
-}
-
-func (ui *UI) adminOrgs() http.HandlerFunc {
-	return ui.adminPage("orgs", "ui.admin.orgs.title", func(context.Context, *adminData) error { return nil })
-}
-
-func (ui *UI) adminUsers() http.HandlerFunc {
-	return ui.adminPage("users", "ui.admin.users.title", func(ctx context.Context, d *adminData) (err error) {
-		d.Users, err = ui.cfg.Store.Users(ctx, "")
-		return err
-	})
-}
-
-func (ui *UI) adminAccreditations() http.HandlerFunc {
-	return ui.adminPage("accreditations", "ui.admin.accreditations.title", func(ctx context.Context, d *adminData) (err error) {
-		d.Accreditations, err = ui.cfg.Store.Accreditations(ctx, 0)
-		return err
-	})
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"shencha/internal/demo"
 )
 
 // TestBrowserCIIOChecksEligibility: the CIIO checks a purl from the demo
@@ -43,15 +41,7 @@ func TestBrowserCIIOChecksEligibility(t *testing.T) {
 		{"admin", "/admin/users", "#user-list", "admin-users"},
 		{"admin", "/admin/accreditations", "#accreditation-list", "admin-accreditations"},
 	} {
-		// Not signIn: the admin's dashboard has no case list to wait for.
-		do(t, ctx,
-			chromedp.Navigate(base+"/login?next="+u.path),
-			chromedp.WaitVisible(chromedp.CSS("#username")),
-			chromedp.SendKeys(chromedp.CSS("#username"), u.user),
-			chromedp.SendKeys(chromedp.CSS("#password"), demo.DefaultPassword),
-			chromedp.Click(chromedp.CSS("#login-submit")),
-			chromedp.WaitVisible(chromedp.CSS(u.wait)),
-		)
+		signInTo(t, ctx, base, u.user, u.path, u.wait)
 		for _, lang := range []string{"zh-CN", "en"} {
 			do(t, ctx, chromedp.Navigate(base+u.path+"?lang="+lang), chromedp.WaitVisible(chromedp.CSS(u.wait)))
 			screenshot(t, ctx, dir, u.name+"."+lang)

@@ -19,7 +19,7 @@ import (
 // empty).
 func (c *client) answer(number, summary, name string, content []byte) (int, string) {
 	c.t.Helper()
-	code, _, body := c.postForm("/cases/"+number+"/answer", []string{"summary", summary, "label", "confidential"}, name, content, "Accept-Language", "en")
+	code, _, body := c.multipart("/cases/"+number+"/answer", []string{"summary", summary, "label", "confidential"}, "file", name, content, "Accept-Language", "en")
 	return code, body
 }
 

@@ -18,6 +18,7 @@ import (
 	"shencha/internal/catalog"
 	"shencha/internal/i18n"
 	"shencha/internal/review"
+	"shencha/internal/store"
 )
 
 func TestEveryPageParses(t *testing.T) {
@@ -72,6 +73,8 @@ func domains() map[string][]string {
 		"finding.":    names(catalog.Statuses),
 		"dimension.":  names(catalog.Dimensions),
 		"evidence.":   names(review.EvidenceKindList),
+		"tie.":        names(review.TieKinds),
+		"catalog.":    {store.CatalogProposed, store.CatalogApproved, store.CatalogRejected},
 	}
 }
 

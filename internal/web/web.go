@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"shencha/internal/auth"
 	"shencha/internal/calendar"
 	"shencha/internal/catalog"
 	"shencha/internal/i18n"
@@ -63,6 +64,9 @@ type Config struct {
 	// Secure (under TLS).
 	SessionTTL    time.Duration
 	SecureCookies bool
+	// PasswordParams are the argon2id costs of the passwords an admin sets
+	// on the users page (the API's; zero: auth.Default).
+	PasswordParams auth.Params
 }
 
 // UI serves the pages.
@@ -84,7 +88,7 @@ type asset struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
-	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report"}
+	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report", "intake", "ties", "calendar", "catalog", "keys"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -97,6 +101,9 @@ func New(cfg Config) (*UI, error) {
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.PasswordParams == (auth.Params{}) {
+		cfg.PasswordParams = auth.Default
 	}
 	ui := &UI{cfg: cfg, pages: map[string]*template.Template{}, assets: map[string]asset{}, csrf: http.NewCrossOriginProtection()}
 	names, err := fs.Glob(staticFiles, "static/*")
@@ -183,9 +190,25 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /procurements", ui.post(ui.declare))
 	mux.HandleFunc("GET /determinations", ui.determinations)
 	mux.HandleFunc("GET /orgs/{id}/ownership", ui.ownershipPage)
-	mux.HandleFunc("GET /admin/orgs", ui.adminOrgs())
-	mux.HandleFunc("GET /admin/users", ui.adminUsers())
-	mux.HandleFunc("GET /admin/accreditations", ui.adminAccreditations())
+	mux.HandleFunc("GET /intake", ui.intake)
+	mux.HandleFunc("GET /admin/orgs", ui.adminGet("orgs"))
+	mux.HandleFunc("POST /admin/orgs", ui.adminAction("orgs", "create_org", onlyAdmin, ui.createOrg))
+	mux.HandleFunc("GET /admin/users", ui.adminGet("users"))
+	mux.HandleFunc("POST /admin/users", ui.adminAction("users", "create_user", onlyAdmin, ui.createUser))
+	mux.HandleFunc("GET /admin/accreditations", ui.adminGet("accreditations"))
+	mux.HandleFunc("POST /admin/accreditations/{id}/suspend", ui.adminAction("accreditations", "suspend_accreditation", onlyAdmin, ui.suspendAccreditation))
+	mux.HandleFunc("GET /admin/ties", ui.adminGet("ties"))
+	mux.HandleFunc("POST /admin/ties", ui.adminAction("ties", "declare_tie", onlyAdmin, ui.createTie))
+	mux.HandleFunc("GET /admin/calendar", ui.adminGet("calendar"))
+	mux.HandleFunc("POST /admin/calendar", ui.adminAction("calendar", "load_calendar", onlyAdmin, ui.loadCalendar))
+	mux.HandleFunc("GET /catalog", ui.adminGet("catalog"))
+	mux.HandleFunc("POST /catalog", ui.adminAction("catalog", "load_catalog", onlyAdmin, ui.loadCatalog))
+	mux.HandleFunc("POST /catalog/{version}/approve", ui.adminAction("catalog", "approve_catalog", onlyCommittee, ui.decideCatalog(true)))
+	mux.HandleFunc("POST /catalog/{version}/reject", ui.adminAction("catalog", "reject_catalog", onlyCommittee, ui.decideCatalog(false)))
+	mux.HandleFunc("GET /keys", ui.adminGet("keys"))
+	mux.HandleFunc("GET /keys/{org}", ui.adminGet("keys"))
+	mux.HandleFunc("POST /keys/{org}", ui.adminAction("keys", "add_signing_key", keyKeepers, ui.addKey))
+	mux.HandleFunc("POST /keys/{org}/{key}/revoke", ui.adminAction("keys", "revoke_signing_key", keyKeepers, ui.revokeKey))
 }
 
 // post guards a form handler against cross-origin submission. The server
