@@ -1,6 +1,8 @@
 package i18n
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http/httptest"
 	"slices"
 	"testing"
@@ -64,5 +66,36 @@ func TestFromRequest(t *testing.T) {
 	}
 	if !slices.Contains(Locales, "en") {
 		t.Fatal("English must be supported")
+	}
+}
+
+// A key written twice in a locale file would silently keep only its last
+// message (encoding/json does not complain), so the files are read token
+// by token here.
+func TestNoKeyTwice(t *testing.T) {
+	for _, l := range Locales {
+		b, err := files.ReadFile("messages/" + l + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		if _, err := dec.Token(); err != nil { // {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v string
+			if err := dec.Decode(&v); err != nil {
+				t.Fatalf("%s: %v: %v", l, k, err)
+			}
+			if seen[k.(string)] {
+				t.Errorf("locale %s has key %q twice", l, k)
+			}
+			seen[k.(string)] = true
+		}
 	}
 }
