@@ -219,6 +219,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	key := fs.String("tls-key", "", "TLS key file")
 	password := fs.String("demo-password", demo.DefaultPassword, "demo users' password (demo)")
 	expertQuorum := fs.Int("expert-quorum", review.Quorum, "expert opinions a decision needs (Art. 6)")
+	tieYears := fs.Int("tie-lookback-years", 3, "years an ended tie (employment, consulting, ownership, family) still bars assigning a lab or expert to the provider's cases")
 	committeeQuorum := fs.Int("committee-quorum", review.Quorum, "committee votes a referred case needs")
 	maxUpload := fs.Int64("max-upload", 8<<30, "largest file upload in bytes")
 	origin := fs.String("log-origin", DefaultOrigin, "the transparency log's name, used when its keys are first made")
@@ -299,6 +300,10 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	debug.FreeOSMemory() // what loading them read and dropped
 	servingGC(ctx)
 	s.ExpertQuorum, s.CommitteeQuorum = *expertQuorum, *committeeQuorum
+	if *tieYears < 1 {
+		return fmt.Errorf("--tie-lookback-years: %d, want at least 1", *tieYears)
+	}
+	s.TieLookback = time.Duration(*tieYears) * 365 * 24 * time.Hour
 	client, err := jobs.Start(ctx, s, log)
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)

@@ -100,7 +100,7 @@ func TestCheckLabAssignment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := review.CheckLabAssignment(tt.c, tt.lab, tt.method, tt.accs, tt.ties, tt.day)
+			err := review.CheckLabAssignment(tt.c, tt.lab, tt.method, tt.accs, tt.ties, tt.day, review.DefaultTieLookback)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("CheckLabAssignment = %v, want nil", err)
@@ -147,7 +147,7 @@ func TestCheckExpertAssignment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := review.CheckExpertAssignment(tt.c, tt.expert, tt.ties, day)
+			err := review.CheckExpertAssignment(tt.c, tt.expert, tt.ties, day, review.DefaultTieLookback)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("CheckExpertAssignment = %v, want nil", err)
@@ -197,16 +197,22 @@ func TestTieBars(t *testing.T) {
 		{"Ongoing", nil, true},
 		{"EndsInFuture", ptr(day.AddDate(1, 0, 0)), true},
 		{"EndedToday", ptr(day), true},
-		{"EndedJustInsideLookback", ptr(day.Add(-review.TieLookback + time.Second)), true},
-		{"EndedExactlyLookbackAgo", ptr(day.Add(-review.TieLookback)), false},
+		{"EndedJustInsideLookback", ptr(day.Add(-review.DefaultTieLookback + time.Second)), true},
+		{"EndedExactlyLookbackAgo", ptr(day.Add(-review.DefaultTieLookback)), false},
 		{"EndedFourYearsAgo", ptr(day.AddDate(-4, 0, 0)), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tie := review.Tie{ProviderOrgID: orgProviderP, Kind: review.TieOwnership, Until: tt.until}
-			if got := tie.Bars(day); got != tt.want {
+			if got := tie.Bars(day, review.DefaultTieLookback); got != tt.want {
 				t.Errorf("Bars = %v, want %v", got, tt.want)
 			}
 		})
+	}
+	// The office may configure a longer lookback: a tie that ended four
+	// years ago then still bars.
+	old := review.Tie{ProviderOrgID: orgProviderP, Kind: review.TieEmployment, Until: ptr(day.AddDate(-4, 0, 0))}
+	if !old.Bars(day, 5*365*24*time.Hour) {
+		t.Error("a tie that ended four years ago does not bar under a five-year lookback")
 	}
 }

@@ -103,7 +103,7 @@ func TestErrorCodesListed(t *testing.T) {
 	produced = append(produced, asError(t, err).Code)
 	_, err = review.Decide(nationalOffice, enterpriseCase(review.StateAccepted), review.ActBeginEvaluation, nil)
 	produced = append(produced, asError(t, err).Code)
-	err = review.CheckLabAssignment(enterpriseCase(review.StateAccepted), labOrgA, review.MethodLabTesting, nil, nil, day)
+	err = review.CheckLabAssignment(enterpriseCase(review.StateAccepted), labOrgA, review.MethodLabTesting, nil, nil, day, review.DefaultTieLookback)
 	produced = append(produced, asError(t, err).Code)
 	_, err = review.Decide(nationalOffice, recommended(withQuorum(enterpriseCase(review.StateExpertAssessment)), review.OutcomePass),
 		review.ActDecide, &review.Input{Outcome: review.OutcomeFail, Rationale: "r"})

@@ -283,7 +283,8 @@ const (
 var TieKinds = []TieKind{TieOwnership, TieConsulting, TieEmployment, TieFamily}
 
 // Tie is a declared tie of a lab (organisation) or an expert (user) to a
-// provider. A tie that ended more than TieLookback ago no longer bars.
+// provider. A tie that ended longer ago than the lookback (by default
+// DefaultTieLookback, three years) no longer bars.
 type Tie struct {
 	ID            int64
 	LabOrgID      int64 // set for a lab's tie
@@ -294,10 +295,12 @@ type Tie struct {
 	Note          string
 }
 
-// TieLookback is how long an ended tie still bars an assignment.
-const TieLookback = 3 * 365 * 24 * time.Hour
+// DefaultTieLookback is how long an ended tie still bars an assignment
+// unless the office configures another period.
+const DefaultTieLookback = 3 * 365 * 24 * time.Hour
 
-// Bars reports whether the tie prevents assigning its holder on day.
-func (t Tie) Bars(day time.Time) bool {
-	return t.Until == nil || day.Sub(*t.Until) < TieLookback
+// Bars reports whether the tie prevents assigning its holder on day, an
+// ended tie barring for lookback after it ended.
+func (t Tie) Bars(day time.Time, lookback time.Duration) bool {
+	return t.Until == nil || day.Sub(*t.Until) < lookback
 }

@@ -700,8 +700,9 @@ func checkExtend(in *Input) error {
 
 // CheckLabAssignment decides whether a lab may be assigned to a case on a
 // day: it must hold an accreditation covering the method and the product's
-// category that day, and must have no barring tie to the provider.
-func CheckLabAssignment(c *Case, lab Org, method Method, accs []Accreditation, ties []Tie, day time.Time) error {
+// category that day, and must have no tie to the provider that bars it
+// (one lasting, or ended within lookback).
+func CheckLabAssignment(c *Case, lab Org, method Method, accs []Accreditation, ties []Tie, day time.Time, lookback time.Duration) error {
 	if lab.Kind != OrgLab {
 		return Invalid("lab_org_id", "field_invalid", "rule", "not a lab")
 	}
@@ -710,7 +711,7 @@ func CheckLabAssignment(c *Case, lab Org, method Method, accs []Accreditation, t
 			return Conflict("duplicate", "what", "assignment")
 		}
 	}
-	if err := checkTies(ties, c.ProviderOrgID, day); err != nil {
+	if err := checkTies(ties, c.ProviderOrgID, day, lookback); err != nil {
 		return err
 	}
 	reason := "no_accreditation"
@@ -729,8 +730,10 @@ func CheckLabAssignment(c *Case, lab Org, method Method, accs []Accreditation, t
 	return e
 }
 
-// CheckExpertAssignment decides whether an expert may be assigned.
-func CheckExpertAssignment(c *Case, expert User, ties []Tie, day time.Time) error {
+// CheckExpertAssignment decides whether an expert may be assigned: an
+// active expert, not yet assigned, with no tie to the provider that bars
+// it.
+func CheckExpertAssignment(c *Case, expert User, ties []Tie, day time.Time, lookback time.Duration) error {
 	if expert.Role != RoleExpert || expert.Disabled {
 		return Invalid("expert_user_id", "field_invalid", "rule", "not an active expert")
 	}
@@ -739,12 +742,12 @@ func CheckExpertAssignment(c *Case, expert User, ties []Tie, day time.Time) erro
 			return Conflict("duplicate", "what", "assignment")
 		}
 	}
-	return checkTies(ties, c.ProviderOrgID, day)
+	return checkTies(ties, c.ProviderOrgID, day, lookback)
 }
 
-func checkTies(ties []Tie, provider int64, day time.Time) error {
+func checkTies(ties []Tie, provider int64, day time.Time, lookback time.Duration) error {
 	for _, t := range ties {
-		if t.ProviderOrgID == provider && t.Bars(day) {
+		if t.ProviderOrgID == provider && t.Bars(day, lookback) {
 			return Conflict("conflict_of_interest", "tie", string(t.Kind))
 		}
 	}

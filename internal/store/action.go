@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -129,7 +131,7 @@ func (s *Store) effects(ctx context.Context, tx *sql.Tx, a review.Actor, c *revi
 		if err != nil {
 			return err
 		}
-		if err := review.CheckLabAssignment(c, lab, in.Method, accs, ties, s.Now()); err != nil {
+		if err := review.CheckLabAssignment(c, lab, in.Method, accs, ties, s.Now(), s.tieLookback()); err != nil {
 			return err
 		}
 		decl, _ := jsonMarshal(in.Declaration)
@@ -144,7 +146,7 @@ func (s *Store) effects(ctx context.Context, tx *sql.Tx, a review.Actor, c *revi
 		if err != nil {
 			return err
 		}
-		if err := review.CheckExpertAssignment(c, u, ties, s.Now()); err != nil {
+		if err := review.CheckExpertAssignment(c, u, ties, s.Now(), s.tieLookback()); err != nil {
 			return err
 		}
 		decl, _ := jsonMarshal(in.Declaration)
@@ -265,4 +267,12 @@ func (s *Store) OpenMaterial(ctx context.Context, a review.Actor, number string,
 		return s.audit(ctx, tx, a, "material.read", "case:"+number, map[string]any{"material": id, "digest": m.Digest, "from": from})
 	})
 	return m, err
+}
+
+// tieLookback is the configured period an ended tie still bars for.
+func (s *Store) tieLookback() time.Duration {
+	if s.TieLookback > 0 {
+		return s.TieLookback
+	}
+	return review.DefaultTieLookback
 }

@@ -58,6 +58,9 @@ type Store struct {
 	// ExpertQuorum and CommitteeQuorum are how many expert opinions and
 	// committee votes a decision needs (0: review.Quorum).
 	ExpertQuorum, CommitteeQuorum int
+	// TieLookback is how long a tie that ended still bars assigning a lab
+	// or an expert to the provider's cases (zero: review.DefaultTieLookback).
+	TieLookback time.Duration
 
 	cal atomic.Pointer[calendar.Calendar]
 	adv advisoryCache
