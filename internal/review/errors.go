@@ -20,6 +20,7 @@ const (
 	KindConflict     Kind = "conflict"     // illegal transition, concurrent edit, duplicate: 409
 	KindTooLarge     Kind = "too_large"    // body or upload over its limit: 413
 	KindRateLimited  Kind = "rate_limited" // too many requests from one client: 429
+	KindTimeout      Kind = "timeout"      // a client too slow to send its request: 408
 	KindInternal     Kind = "internal"     // our fault: 500
 )
 

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"shencha/internal/i18n"
@@ -28,7 +29,7 @@ func (ui *UI) upload(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
 	mr, err := r.MultipartReader()
 	if err != nil {
-		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "body_invalid", "reason", "multipart/form-data expected")))
+		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "form_invalid", "reason", "multipart/form-data expected")))
 		return
 	}
 	var label string
@@ -37,8 +38,13 @@ func (ui *UI) upload(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			ui.uploadFailed(w, r, http.StatusRequestEntityTooLarge, "file", ui.message(i18n.FromRequest(r), review.E(review.KindTooLarge, "body_too_large", "max", strconv.FormatInt(tooBig.Limit, 10))))
+			return
+		}
 		if err != nil {
-			ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "body_invalid", "reason", err.Error())))
+			ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "form_invalid", "reason", err.Error())))
 			return
 		}
 		switch part.FormName() {
