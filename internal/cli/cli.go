@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +37,7 @@ const usage = `shencha — cybersecurity review of network products and services
 
 Usage:
   shencha serve   [--data-dir DIR] [--db DSN] [--addr HOST:PORT] [--tls-cert F --tls-key F]
+                  [--session-ttl 12h] [--session-idle 30m] [--max-body BYTES] [--max-upload BYTES]
   shencha demo    [--data-dir DIR] [--addr HOST:PORT] [--demo-password PW]
   shencha migrate [--data-dir DIR] [--db DSN]
   shencha org add  --name NAME --kind KIND [--sector SECTOR] [--data-dir DIR | --db DSN]
@@ -222,6 +224,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	tieYears := fs.Int("tie-lookback-years", 3, "years an ended tie (employment, consulting, ownership, family) still bars assigning a lab or expert to the provider's cases")
 	committeeQuorum := fs.Int("committee-quorum", review.Quorum, "committee votes a referred case needs")
 	maxUpload := fs.Int64("max-upload", 8<<30, "largest file upload in bytes")
+	maxBody := fs.Int64("max-body", 1<<20, "largest JSON body or form in bytes")
+	sessionTTL := fs.Duration("session-ttl", 12*time.Hour, "how long a browser session lasts at most (absolute timeout)")
+	sessionIdle := fs.Duration("session-idle", store.DefaultSessionIdle, "how long a browser session may go unused (idle timeout)")
 	origin := fs.String("log-origin", DefaultOrigin, "the transparency log's name, used when its keys are first made")
 	rateAnon := fs.Float64("rate-anonymous", server.DefaultRates.Anonymous, "requests/s one anonymous client may make to the register and log")
 	rateSession := fs.Float64("rate-session", server.DefaultRates.Session, "requests/s for a signed-in browser session")
@@ -233,6 +238,21 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (*cert == "") != (*key == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	var tlsConfig *tls.Config
+	if *cert != "" {
+		// Loaded before anything else, so a bad pair stops the start.
+		pair, err := tls.LoadX509KeyPair(*cert, *key)
+		if err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	}
+	if *sessionTTL <= 0 || *sessionIdle <= 0 {
+		return errors.New("--session-ttl and --session-idle must be positive")
 	}
 	if demoMode && dbf.dataDir == "" {
 		dir, err := os.MkdirTemp("", "shencha-demo-")
@@ -304,6 +324,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		return fmt.Errorf("--tie-lookback-years: %d, want at least 1", *tieYears)
 	}
 	s.TieLookback = time.Duration(*tieYears) * 365 * 24 * time.Hour
+	s.SessionIdle = *sessionIdle
 	client, err := jobs.Start(ctx, s, log)
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
@@ -311,17 +332,16 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	seqCtx, stopSeq := context.WithCancel(ctx)
 	defer stopSeq()
 	go s.RunSequencer(seqCtx, time.Second, func(err error) { log.Error("log sequencer", "err", err) })
-	handler, err := server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != "", MaxUpload: *maxUpload,
+	handler, err := server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: tlsConfig != nil,
+		MaxUpload: *maxUpload, MaxBody: *maxBody, SessionTTL: *sessionTTL,
 		Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken}})
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		// No whole-request timeout: large uploads stream for as long as they move.
-	}
+	// Timeouts against slow clients; an upload or a download gets the time
+	// its size needs at the minimum rate (server.Timeouts).
+	srv := handler.HTTPServer()
+	srv.TLSConfig = tlsConfig
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -332,7 +352,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		}
 	}
 	scheme := "http"
-	if *cert != "" {
+	if tlsConfig != nil {
 		scheme = "https"
 	}
 	url := scheme + "://" + ln.Addr().String()
@@ -350,8 +370,8 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	errc := make(chan error, 1)
 	go func() {
-		if *cert != "" {
-			errc <- srv.ServeTLS(ln, *cert, *key)
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
 		} else {
 			errc <- srv.Serve(ln)
 		}

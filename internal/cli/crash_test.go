@@ -41,12 +41,13 @@ type child struct {
 	url string
 }
 
-var listenRE = regexp.MustCompile(`listening on (http://\S+)`)
+var listenRE = regexp.MustCompile(`listening on (https?://\S+)`)
 
-// startChild runs `shencha demo` over dir and waits for its URL.
-func startChild(t *testing.T, dir string) *child {
+// startChild runs `shencha demo` over dir, with more flags if given, and
+// waits for its URL.
+func startChild(t *testing.T, dir string, flags ...string) *child {
 	t.Helper()
-	argv, _ := json.Marshal([]string{"demo", "--data-dir", dir, "--addr", "127.0.0.1:0"})
+	argv, _ := json.Marshal(append([]string{"demo", "--data-dir", dir, "--addr", "127.0.0.1:0"}, flags...))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "SHENCHA_TEST_CHILD="+string(argv))
 	cmd.Stderr = io.Discard

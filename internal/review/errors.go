@@ -20,6 +20,7 @@ const (
 	KindConflict     Kind = "conflict"     // illegal transition, concurrent edit, duplicate: 409
 	KindTooLarge     Kind = "too_large"    // body or upload over its limit: 413
 	KindRateLimited  Kind = "rate_limited" // too many requests from one client: 429
+	KindTimeout      Kind = "timeout"      // a client too slow to send its request: 408
 	KindInternal     Kind = "internal"     // our fault: 500
 )
 
@@ -120,7 +121,7 @@ func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
 // test can check each has a message in every locale.
 var ErrorCodes = []string{
 	"field_required", "field_invalid", "field_too_long", "field_too_short", "field_unknown_value",
-	"field_out_of_range", "field_unknown", "body_invalid", "body_too_large",
+	"field_out_of_range", "field_unknown", "body_invalid", "form_invalid", "body_too_large",
 	"unauthorized", "forbidden", "not_found", "internal", "rate_limited",
 	"illegal_transition", "guard_failed", "concurrent_update", "duplicate",
 	"conflict_of_interest", "accreditation_invalid", "declaration_required",

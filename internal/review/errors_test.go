@@ -51,6 +51,7 @@ func TestErrorKinds(t *testing.T) {
 		{"Plain", io.EOF, review.KindInternal},
 		{"TooLarge", review.E(review.KindTooLarge, "body_too_large"), review.KindTooLarge},
 		{"RateLimited", review.RateLimited(), review.KindRateLimited},
+		{"Timeout", review.E(review.KindTimeout, "body_too_slow"), review.KindTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,7 +26,7 @@ var PasswordParams = auth.Default
 func (s *Server) register() {
 	s.handle("GET", "/healthz", "liveness and database check", true, s.health)
 	s.handle("GET", "/api/v1/openapi.json", "this API's OpenAPI 3.1 document", true, s.openapi)
-	s.handle("POST", "/api/v1/login", "sign in; returns a bearer token and sets a session cookie", true, s.login)
+	s.handle("POST", "/api/v1/login", "sign in; returns a bearer token and sets a session cookie, ending any session the cookie held; 429 with Retry-After while the account or the client is locked out", true, s.login)
 	s.handle("POST", "/api/v1/logout", "revoke the current token or session", false, s.logout)
 	s.handle("GET", "/api/v1/me", "the signed-in user", false, s.me)
 	s.handle("GET", "/api/v1/tokens", "your API tokens", false, s.tokens)
@@ -88,7 +88,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if in.Password == "" {
 		return review.Required("password")
 	}
-	tok, a, err := s.cfg.Store.Login(r.Context(), in.Username, in.Password, "session", s.cfg.SessionTTL, clientAddr(r))
+	// A session the client already holds ends here (session rotation).
+	var previous string
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		previous = c.Value
+	}
+	tok, a, err := s.cfg.Store.Login(r.Context(), store.LoginAttempt{Username: in.Username, Password: in.Password, Kind: "session",
+		TTL: s.cfg.SessionTTL, From: clientAddr(r), Previous: previous})
 	if err != nil {
 		return err
 	}
@@ -302,6 +308,8 @@ func (s *Server) putFile(ctx context.Context, body io.Reader, want blob.Digest, 
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
 		return store.MaterialView{}, review.E(review.KindTooLarge, "body_too_large", "max", itoa(max))
+	case readFailed(err):
+		return store.MaterialView{}, s.bodyError(err)
 	case errors.Is(err, blob.ErrDigestMismatch):
 		return store.MaterialView{}, review.Invalid("X-Content-SHA256", "field_invalid", "rule", "does not match the uploaded content")
 	case err != nil:
@@ -346,6 +354,7 @@ func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(m.Filename, `"`, "")+`"`)
 	w.Header().Set("Content-Length", itoa(info.Size))
 	w.Header().Set("X-Content-SHA256", d.String())
+	s.allowDownload(w, r, info.Size)
 	// The store releases only authenticated chunks. If the file was altered
 	// on disk, nothing of the bad chunk is sent: before the first byte that
 	// is an error answer; later the connection is cut, so the client sees a
@@ -665,10 +674,9 @@ func (s *Server) createTie(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) loadCalendar(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
-	data, err := io.ReadAll(r.Body)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	if err != nil {
-		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxBody))
+		return s.bodyError(err)
 	}
 	year, err := s.cfg.Store.LoadCalendarYear(r.Context(), actor(r), data)
 	if err != nil {

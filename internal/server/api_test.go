@@ -42,6 +42,13 @@ type env struct {
 
 func newEnv(t *testing.T, b storetest.Backend) *env {
 	t.Helper()
+	return newEnvWith(t, b, nil)
+}
+
+// newEnvWith is newEnv with changes to the server's configuration. The
+// server runs in the http.Server serve runs (HTTPServer), timeouts and all.
+func newEnvWith(t *testing.T, b storetest.Backend, change func(*server.Config)) *env {
+	t.Helper()
 	s := storetest.Open(t, b)
 	e := &env{t: t, s: s, tokens: map[string]string{}, now: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
 	s.Now = func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
@@ -59,10 +66,16 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.srv, err = server.New(server.Config{Store: s, Blobs: blobs, Demo: true, MaxUpload: 1 << 20}); err != nil {
+	cfg := server.Config{Store: s, Blobs: blobs, Demo: true, MaxUpload: 1 << 20}
+	if change != nil {
+		change(&cfg)
+	}
+	if e.srv, err = server.New(cfg); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(e.srv)
+	ts := httptest.NewUnstartedServer(e.srv)
+	ts.Config = e.srv.HTTPServer()
+	ts.Start()
 	t.Cleanup(ts.Close)
 	e.url = ts.URL
 	return e

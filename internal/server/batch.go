@@ -67,14 +67,9 @@ type lineError struct {
 // with a purl). Every good line is answered; every bad one is named, with
 // its reason.
 func (s *Server) eligibilityBatch(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBatchBody)
-	body, err := io.ReadAll(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBatchBody))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return review.Invalid("body", "body_too_large", "max", strconv.Itoa(maxBatchBody))
-		}
-		return err
+		return s.bodyError(err)
 	}
 	format := r.URL.Query().Get("format")
 	if format == "" {

@@ -61,7 +61,7 @@ func (s *Server) catalogVersions(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) loadCatalog(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCatalog))
 	if err != nil {
-		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(maxCatalog))
+		return s.bodyError(err)
 	}
 	v, err := s.cfg.Store.LoadCatalog(r.Context(), actor(r), body)
 	if err != nil {

@@ -36,12 +36,16 @@ type Config struct {
 	// Rates limit each client of the public register and log (zero:
 	// DefaultRates).
 	Rates Rates
+	// Timeouts bound slow clients (zero: DefaultTimeouts); HTTPServer
+	// applies them.
+	Timeouts Timeouts
 }
 
 // Server serves the API and the web UI.
 type Server struct {
 	cfg    Config
 	mux    *http.ServeMux
+	ui     *web.UI
 	routes []route
 	limits limiter
 }
@@ -69,16 +73,20 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Rates == (Rates{}) {
 		cfg.Rates = DefaultRates
 	}
+	if cfg.Timeouts == (Timeouts{}) {
+		cfg.Timeouts = DefaultTimeouts
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.register()
 	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status, File: s.pageFile,
-		SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies, PasswordParams: PasswordParams})
+		SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies, PasswordParams: PasswordParams, MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload})
 	if err != nil {
 		return nil, err
 	}
 	// The UI has its own routes (/, /login, /cases/…, /static/…); the API
 	// and the log keep theirs, and a path neither knows is a plain 404.
 	ui.Mount(s.mux)
+	s.ui = ui
 	return s, nil
 }
 
@@ -99,7 +107,9 @@ func (s *Server) handle(method, path, summary string, public bool, h func(w http
 }
 
 // ServeHTTP wraps every request: recovery, security headers, demo marking,
-// authentication, cross-origin protection for cookie sessions.
+// authentication, cross-origin protection for cookie sessions, pacing of
+// request bodies. What it refuses, it refuses in the route's own form: JSON
+// for the API and the log, an HTML page for the UI.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -107,7 +117,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v) // the handler chose to cut the connection
 			}
 			s.cfg.Log.Error("panic", "path", r.URL.Path, "value", v, "stack", string(debug.Stack()))
-			s.fail(w, r, review.Internal(errors.New("panic")))
+			s.refuse(w, r, review.Internal(errors.New("panic")))
 		}
 	}()
 	h := w.Header()
@@ -122,25 +132,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a, scopes, viaCookie, err := s.authenticate(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, err)
 		return
 	}
 	if unsafeMethod(r.Method) && !a.Anonymous() && !slices.Contains(scopes, "write") {
-		s.fail(w, r, review.Forbidden("write"))
+		s.refuse(w, r, review.Forbidden("write"))
 		return
 	}
 	if viaCookie {
 		// Cookie sessions ride along with cross-site requests; tokens do not.
 		if err := csrf.Check(r); err != nil {
-			s.fail(w, r, review.Forbidden("cross_origin_request"))
+			s.refuse(w, r, review.Forbidden("cross_origin_request"))
 			return
 		}
 	}
 	if !s.rateCheck(w, r, viaCookie, a) {
 		return
 	}
+	s.paceBody(w, r)
 	r = r.WithContext(context.WithValue(r.Context(), actorKey{}, a))
 	s.mux.ServeHTTP(w, r)
+}
+
+// apiPath reports whether a path is the API's or the log's, which answer
+// in JSON; every other path is the UI's.
+func apiPath(p string) bool {
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/log/") || p == "/healthz"
+}
+
+// refuse answers a request ServeHTTP turns away: in JSON on the API, with
+// the UI's error page on a browser route.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if apiPath(r.URL.Path) || s.ui == nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.ui.Fail(w, r, err)
 }
 
 var csrf = http.NewCrossOriginProtection()
@@ -218,6 +245,8 @@ func status(k review.Kind) int {
 		return http.StatusRequestEntityTooLarge
 	case review.KindRateLimited:
 		return http.StatusTooManyRequests
+	case review.KindTimeout:
+		return http.StatusRequestTimeout
 	}
 	return http.StatusInternalServerError
 }
@@ -238,6 +267,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		body.Error.Params = nil
 	}
 	body.Error.Message = message(i18n.FromRequest(r), e)
+	if wait := e.Params["retry_after"]; e.Kind == review.KindRateLimited && wait != "" {
+		w.Header().Set("Retry-After", wait)
+	}
 	writeJSON(w, status(e.Kind), body)
 }
 
@@ -276,11 +308,10 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err == nil {
 		return nil
 	}
-	var tooBig *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &tooBig):
-		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(s.cfg.MaxBody))
+	case readFailed(err):
+		return s.bodyError(err)
 	case errors.As(err, &typeErr):
 		return review.Invalid(typeErr.Field, "field_invalid", "rule", "expected "+typeErr.Type.Kind().String())
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -15,6 +15,9 @@ import (
 // maxAdvisoryUpload bounds an uploaded OSV all.zip.
 const maxAdvisoryUpload = 512 << 20
 
+// maxVEX bounds a VEX document.
+const maxVEX = 8 << 20
+
 func (s *Server) registerSupplyChain() {
 	s.handle("POST", "/api/v1/cases/{number}/sboms", "upload an SBOM, HBOM, SaaSBOM or CBOM (raw body; ?filename=, ?version_id=): stored, parsed, matched against the advisories, kept as evidence", false, s.uploadSBOM)
 	s.handle("GET", "/api/v1/cases/{number}/sboms", "the case's SBOM analyses", false, s.sbomAnalyses)
@@ -50,7 +53,7 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request) error {
 	doc, err := sbom.Parse(rc, sbom.DefaultLimits)
 	if err != nil {
 		// The file stays only as an unreferenced blob: no material, no analysis.
-		return parseError(err)
+		return s.parseError(err, sbom.DefaultLimits.MaxBytes)
 	}
 	v, err := s.cfg.Store.AnalyseSBOM(r.Context(), actor(r), r.PathValue("number"), m, doc, versionID, clientAddr(r))
 	if err != nil {
@@ -60,9 +63,14 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func parseError(err error) error {
+// parseError names why an SBOM or VEX document of at most max bytes was
+// refused.
+func (s *Server) parseError(err error, max int64) error {
+	if readFailed(err) {
+		return s.bodyError(err)
+	}
 	if errors.Is(err, sbom.ErrTooLarge) {
-		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(sbom.DefaultLimits.MaxBytes))
+		return review.E(review.KindTooLarge, "body_too_large", "max", itoa(max))
 	}
 	return review.E(review.KindInvalid, "body_invalid", "reason", err.Error())
 }
@@ -94,9 +102,9 @@ func (s *Server) applyVEX(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := sbom.ParseVEX(http.MaxBytesReader(w, r.Body, 8<<20), sbom.Limits{MaxBytes: 8 << 20, MaxDepth: sbom.DefaultLimits.MaxDepth, MaxComponents: sbom.DefaultLimits.MaxComponents})
+	st, err := sbom.ParseVEX(http.MaxBytesReader(w, r.Body, maxVEX), sbom.Limits{MaxBytes: maxVEX, MaxDepth: sbom.DefaultLimits.MaxDepth, MaxComponents: sbom.DefaultLimits.MaxComponents})
 	if err != nil {
-		return parseError(err)
+		return s.parseError(err, maxVEX)
 	}
 	v, err := s.cfg.Store.ApplyVEX(r.Context(), actor(r), r.PathValue("number"), id, st)
 	if err != nil {

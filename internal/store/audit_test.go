@@ -161,7 +161,7 @@ func TestLogin(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			e := newEnv(t, b, at(2026, 5, 11, 10))
-			tok, a, err := e.s.Login(e.ctx, "provider1", demo.DefaultPassword, "session", 8*time.Hour, "192.0.2.1")
+			tok, a, err := e.s.Login(e.ctx, store.LoginAttempt{Username: "provider1", Password: demo.DefaultPassword, Kind: "session", TTL: 8 * time.Hour, From: "192.0.2.1"})
 			if err != nil {
 				t.Fatalf("login: %v", err)
 			}
@@ -184,7 +184,7 @@ func TestLogin(t *testing.T) {
 				{"provider1", ""},
 				{"nobody", demo.DefaultPassword},
 			} {
-				tok, a, err := e.s.Login(e.ctx, c.user, c.password, "session", time.Hour, "192.0.2.9")
+				tok, a, err := e.s.Login(e.ctx, store.LoginAttempt{Username: c.user, Password: c.password, Kind: "session", TTL: time.Hour, From: "192.0.2.9"})
 				reviewErr(t, err, review.KindUnauthorized, "login_failed")
 				if tok != "" || a != (review.Actor{}) {
 					t.Errorf("failed login of %s returned %q %+v", c.user, tok, a)
@@ -209,7 +209,7 @@ func TestLogin(t *testing.T) {
 			reviewErr(t, err, review.KindUnauthorized, "unauthorized")
 
 			// A token expires at the end of its time to live.
-			tok2, _, err := e.s.Login(e.ctx, "office", demo.DefaultPassword, "api", time.Hour, "192.0.2.1")
+			tok2, _, err := e.s.Login(e.ctx, store.LoginAttempt{Username: "office", Password: demo.DefaultPassword, Kind: "api", TTL: time.Hour, From: "192.0.2.1"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -176,67 +176,10 @@ func (s *Store) ActorOf(ctx context.Context, userID int64) (review.Actor, error)
 	return a, wrap("actor", err)
 }
 
-// Login checks a password and issues a token of kind "session" or "api".
-// Every attempt is audited; a failure does not say whether the user exists.
-func (s *Store) Login(ctx context.Context, username, password, kind string, ttl time.Duration, from string) (string, review.Actor, error) {
-	var id int64
-	var hash string
-	var disabled bool
-	err := s.r.QueryRowContext(ctx, `SELECT id, password_hash, disabled FROM users WHERE username = $1`, username).Scan(&id, &hash, &disabled)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", review.Actor{}, wrap("login", err)
-	}
-	if err != nil || disabled || auth.CheckPassword(password, hash) != nil {
-		s.Audit(ctx, review.Actor{Username: username}, "login.failed", "user:"+username, map[string]string{"from": from})
-		return "", review.Actor{}, review.E(review.KindUnauthorized, "login_failed")
-	}
-	a, err := s.ActorOf(ctx, id)
-	if err != nil {
-		return "", a, err
-	}
-	tok, th := auth.NewToken()
-	now := s.Now()
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, kind, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			th, id, kind, "read,write", ts(now), ts(now.Add(ttl))); err != nil {
-			return wrap("login", err)
-		}
-		return s.audit(ctx, tx, a, "login", "user:"+itoa(id), map[string]string{"from": from, "kind": kind})
-	})
-	return tok, a, err
-}
-
-// TokenActor resolves a bearer or session token to its actor and scopes.
-func (s *Store) TokenActor(ctx context.Context, token string) (review.Actor, []string, error) {
-	if !strings.HasPrefix(token, auth.TokenPrefix) {
-		return review.Actor{}, nil, review.Unauthorized()
-	}
-	hash := auth.HashToken(token)
-	now := s.Now()
-	if c, ok := s.tokenCache.get(hash, now); ok {
-		return c.actor, c.scopes, nil
-	}
-	var uid int64
-	var expires, revoked, scopes string
-	err := s.r.QueryRowContext(ctx, `SELECT user_id, expires_at, revoked_at, scopes FROM tokens WHERE hash = $1`, hash).Scan(&uid, &expires, &revoked, &scopes)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (revoked != "" || !parseTS(expires).After(s.Now())) {
-		return review.Actor{}, nil, review.Unauthorized()
-	}
-	if err != nil {
-		return review.Actor{}, nil, wrap("token", err)
-	}
-	a, err := s.ActorOf(ctx, uid)
-	if err != nil {
-		return a, nil, err
-	}
-	sc := strings.Split(scopes, ",")
-	s.tokenCache.put(hash, cachedToken{actor: a, scopes: sc, expires: parseTS(expires), until: now.Add(TokenCacheTTL)})
-	return a, sc, nil
-}
-
 // TokenCacheTTL is how long a checked token is trusted without asking the
 // database again. A revocation in this process takes effect at once; one
-// made through another replica, within this time.
+// made through another replica, within this time. It must stay well under
+// a minute: a session's last use is refreshed only on a cache miss.
 var TokenCacheTTL = 5 * time.Second
 
 type cachedToken struct {
@@ -265,6 +208,13 @@ func (c *tokenCache) put(hash string, t cachedToken) {
 		c.m = map[string]cachedToken{} // a crude bound: start over
 	}
 	c.m[hash] = t
+}
+
+// forget drops one token (a session rotated away at sign-in).
+func (c *tokenCache) forget(hash string) {
+	c.mu.Lock()
+	delete(c.m, hash)
+	c.mu.Unlock()
 }
 
 // clear forgets every token (after a revocation or an account change).

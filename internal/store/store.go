@@ -55,6 +55,9 @@ type Store struct {
 	Budgets map[string]int
 	// Validity is how long a listing stays valid after publication.
 	Validity time.Duration
+	// SessionIdle is how long a browser session may go unused (0:
+	// DefaultSessionIdle).
+	SessionIdle time.Duration
 	// ExpertQuorum and CommitteeQuorum are how many expert opinions and
 	// committee votes a decision needs (0: review.Quorum).
 	ExpertQuorum, CommitteeQuorum int
@@ -81,9 +84,11 @@ type Store struct {
 	dirtyMu    sync.Mutex
 	dirty      map[*sql.Tx]bool
 	tokenCache tokenCache
-	attOnce    sync.Once
-	attStmt    *sql.Stmt
-	attErr     error
+	// loginClients counts failed sign-ins per client address (login.go).
+	loginClients clientFailures
+	attOnce      sync.Once
+	attStmt      *sql.Stmt
+	attErr       error
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -238,16 +243,50 @@ func LatestVersion(d Dialect) (int, error) {
 	return ms[len(ms)-1].version, nil
 }
 
-// SchemaVersion returns the applied schema version (0 for an empty database).
+// SchemaVersion returns the applied schema version: the highest migration
+// applied (0 for an empty database).
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	applied, err := s.appliedMigrations(ctx)
+	v := 0
+	for n := range applied {
+		v = max(v, n)
+	}
+	return v, err
+}
+
+// appliedMigrations lists the numbers recorded in schema_version.
+func (s *Store) appliedMigrations(ctx context.Context) (map[int]bool, error) {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return 0, fmt.Errorf("schema_version: %w", err)
+		return nil, fmt.Errorf("schema_version: %w", err)
 	}
-	var v sql.NullInt64
-	if err := s.w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("schema_version: %w", err)
+	rows, err := s.w.QueryContext(ctx, `SELECT version FROM schema_version`)
+	if err != nil {
+		return nil, fmt.Errorf("schema_version: %w", err)
 	}
-	return int(v.Int64), nil
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("schema_version: %w", err)
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
+}
+
+// pending lists the migrations not yet applied, in number order. Numbers
+// may have gaps (branches number their migrations apart, so 0008 may come
+// before 0007 exists), and a lower number merged later is still applied:
+// what counts is whether each one ran, not the highest.
+func pending(ms []migration, applied map[int]bool) []migration {
+	var out []migration
+	for _, m := range ms {
+		if !applied[m.version] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Migrate applies pending migrations, each in one transaction, then the job
@@ -270,14 +309,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(1936221550)`)
 	}
-	cur, err := s.SchemaVersion(ctx)
+	applied, err := s.appliedMigrations(ctx)
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		if m.version <= cur {
-			continue
-		}
+	for _, m := range pending(ms, applied) {
 		err := s.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
@@ -311,12 +347,12 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, err := s.SchemaVersion(ctx)
+	applied, err := s.appliedMigrations(ctx)
 	if err != nil {
 		return err
 	}
-	if cur < ms[len(ms)-1].version {
-		return fmt.Errorf("%w (at %d, binary needs %d)", ErrSchemaOutdated, cur, ms[len(ms)-1].version)
+	if p := pending(ms, applied); len(p) > 0 {
+		return fmt.Errorf("%w (%s not applied)", ErrSchemaOutdated, p[0].name)
 	}
 	if err := s.ensureCatalog(ctx); err != nil {
 		return err

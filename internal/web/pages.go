@@ -31,13 +31,20 @@ func (ui *UI) loginForm(w http.ResponseWriter, r *http.Request) {
 
 func (ui *UI) login(w http.ResponseWriter, r *http.Request) {
 	user, pass, next := r.PostFormValue("username"), r.PostFormValue("password"), localPath(r.PostFormValue("next"))
-	tok, _, err := ui.cfg.Store.Login(r.Context(), user, pass, "session", ui.cfg.SessionTTL, r.RemoteAddr)
+	// A session the browser already holds ends here (session rotation).
+	var previous string
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		previous = c.Value
+	}
+	tok, _, err := ui.cfg.Store.Login(r.Context(), store.LoginAttempt{Username: user, Password: pass, Kind: "session",
+		TTL: ui.cfg.SessionTTL, From: r.RemoteAddr, Previous: previous})
 	if err != nil {
 		var e *review.Error
 		if !errors.As(err, &e) || e.Kind == review.KindInternal {
 			ui.fail(w, r, err)
 			return
 		}
+		retryAfter(w, e)
 		p := ui.newPage(r, "ui.login.title", loginData{Next: next, Username: user})
 		p.Error = ui.message(p.Lang, e)
 		ui.render(w, r, ui.cfg.Status(e.Kind), "login", p)

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"shencha/internal/i18n"
@@ -45,7 +46,7 @@ func (ui *UI) upload(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case sent:
 	case err != nil:
-		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), err))
+		ui.uploadFailed(w, r, ui.cfg.Status(err.Kind), "file", ui.message(i18n.FromRequest(r), err))
 	default:
 		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.Required("file")))
 	}
@@ -57,15 +58,19 @@ func (ui *UI) upload(w http.ResponseWriter, r *http.Request) {
 func formParts(r *http.Request, fn func(*multipart.Part) bool) *review.Error {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return review.E(review.KindInvalid, "body_invalid", "reason", "multipart/form-data expected")
+		return review.E(review.KindInvalid, "form_invalid", "reason", "multipart/form-data expected")
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return review.E(review.KindTooLarge, "body_too_large", "max", strconv.FormatInt(tooBig.Limit, 10))
+		}
 		if err != nil {
-			return review.E(review.KindInvalid, "body_invalid", "reason", err.Error())
+			return review.E(review.KindInvalid, "form_invalid", "reason", err.Error())
 		}
 		if !fn(part) {
 			return nil

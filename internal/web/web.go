@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +68,9 @@ type Config struct {
 	// PasswordParams are the argon2id costs of the passwords an admin sets
 	// on the users page (the API's; zero: auth.Default).
 	PasswordParams auth.Params
+	// MaxBody bounds a form; MaxUpload one uploaded file (the server's
+	// limits; zero: 1 MiB and 256 MiB).
+	MaxBody, MaxUpload int64
 }
 
 // UI serves the pages.
@@ -104,6 +108,12 @@ func New(cfg Config) (*UI, error) {
 	}
 	if cfg.PasswordParams == (auth.Params{}) {
 		cfg.PasswordParams = auth.Default
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = 256 << 20
 	}
 	ui := &UI{cfg: cfg, pages: map[string]*template.Template{}, assets: map[string]asset{}, csrf: http.NewCrossOriginProtection()}
 	names, err := fs.Glob(staticFiles, "static/*")
@@ -169,12 +179,12 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /work", ui.work)
 	mux.HandleFunc("GET /cases/{number}", ui.casePage)
 	mux.HandleFunc("POST /cases/{number}/actions/{action}", ui.post(ui.caseAction))
-	mux.HandleFunc("POST /cases/{number}/materials", ui.post(ui.upload))
-	mux.HandleFunc("POST /cases/{number}/answer", ui.post(ui.answer))
+	mux.HandleFunc("POST /cases/{number}/materials", ui.postFile(ui.upload))
+	mux.HandleFunc("POST /cases/{number}/answer", ui.postFile(ui.answer))
 	mux.HandleFunc("GET /cases/{number}/commitment.json", ui.commitmentDraft)
 	mux.HandleFunc("POST /cases/{number}/plan", ui.post(ui.addPlanItem))
 	mux.HandleFunc("POST /cases/{number}/plan/{id}/remove", ui.post(ui.removePlanItem))
-	mux.HandleFunc("POST /cases/{number}/evidence", ui.post(ui.addEvidence))
+	mux.HandleFunc("POST /cases/{number}/evidence", ui.postFile(ui.addEvidence))
 	mux.HandleFunc("POST /cases/{number}/evidence/{id}/countersign", ui.post(ui.countersign))
 	mux.HandleFunc("POST /cases/{number}/findings", ui.post(ui.putFinding))
 	mux.HandleFunc("GET /cases/{number}/report", ui.reportPage)
@@ -214,15 +224,55 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 // post guards a form handler against cross-origin submission. The server
 // checks this already for signed-in sessions; the UI checks it for the
 // signed-out forms too (sign-in, language), so another site cannot sign a
-// visitor in to an account of its choosing.
+// visitor in to an account of its choosing. The form is read here, at most
+// MaxBody bytes, so an oversized one is refused as such (413) before the
+// handler runs, rather than read as an empty form.
 func (ui *UI) post(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := ui.csrf.Check(r); err != nil {
-			ui.fail(w, r, review.Forbidden("cross_origin_request"))
+		if !ui.sameOrigin(w, r) {
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, ui.cfg.MaxBody)
+		err := r.ParseForm()
+		if err == nil {
+			// Bounded by MaxBody, a multipart form is held in memory whole.
+			if err = r.ParseMultipartForm(ui.cfg.MaxBody); errors.Is(err, http.ErrNotMultipart) {
+				err = nil
+			}
+		}
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			ui.fail(w, r, review.E(review.KindTooLarge, "body_too_large", "max", strconv.FormatInt(tooBig.Limit, 10)))
+			return
+		case err != nil:
+			ui.fail(w, r, review.E(review.KindInvalid, "form_invalid", "reason", err.Error()))
 			return
 		}
 		h(w, r)
 	}
+}
+
+// postFile guards a form that carries a file, as post does, but leaves the
+// body to the handler to stream: at most MaxUpload for the file and MaxBody
+// for the rest of the form.
+func (ui *UI) postFile(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !ui.sameOrigin(w, r) {
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, ui.cfg.MaxUpload+ui.cfg.MaxBody)
+		h(w, r)
+	}
+}
+
+// sameOrigin refuses a form sent from another site.
+func (ui *UI) sameOrigin(w http.ResponseWriter, r *http.Request) bool {
+	if err := ui.csrf.Check(r); err != nil {
+		ui.fail(w, r, review.Forbidden("cross_origin_request"))
+		return false
+	}
+	return true
 }
 
 // StaticURL is a static file's content-hashed URL.
@@ -330,6 +380,10 @@ func (ui *UI) render(w http.ResponseWriter, r *http.Request, status int, name st
 	w.Write(buf.Bytes())
 }
 
+// Fail shows the error page for a request the server refused before it
+// reached the UI (a cross-origin form, a token without the scope).
+func (ui *UI) Fail(w http.ResponseWriter, r *http.Request, err error) { ui.fail(w, r, err) }
+
 // fail shows an error page: signed-out visitors are sent to sign in; a case
 // the visitor may not see is a 404 (its existence is confidential) and an
 // act it may not take a 403, as in the API.
@@ -346,12 +400,20 @@ func (ui *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 		ui.cfg.Log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", e.Err)
 	}
 	code := ui.cfg.Status(e.Kind)
+	retryAfter(w, e)
 	p := ui.newPage(r, "ui.error.title", errorData{Status: code})
 	p.Error = ui.message(p.Lang, e)
 	ui.render(w, r, code, "error", p)
 }
 
 type errorData struct{ Status int }
+
+// retryAfter tells a client refused for its rate when to come back.
+func retryAfter(w http.ResponseWriter, e *review.Error) {
+	if wait := e.Params["retry_after"]; e.Kind == review.KindRateLimited && wait != "" {
+		w.Header().Set("Retry-After", wait)
+	}
+}
 
 // message renders an error in the visitor's language, as the API does.
 func (ui *UI) message(lang string, e *review.Error) string {
