@@ -140,35 +140,61 @@ func when(ts string) string {
 	return t.In(calendar.Location()).Format("2006-01-02 15:04")
 }
 
+// route is one of the UI's routes: a ServeMux pattern ("GET /cases/{number}")
+// and its handler.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes lists every UI route; Mount registers them and Routes reports
+// them, so the server can list every route it serves.
+func (ui *UI) routes() []route {
+	return []route{
+		{"GET /{$}", ui.home},
+		{"GET /static/{hash}/{name}", ui.static},
+		{"GET /login", ui.loginForm},
+		{"POST /login", ui.post(ui.login)},
+		{"POST /logout", ui.post(ui.logout)},
+		{"POST /lang", ui.post(ui.setLang)},
+		{"GET /register", ui.register},
+		{"GET /results/{id}", ui.result},
+		{"GET /dashboard", ui.dashboard},
+		{"GET /work", ui.work},
+		{"GET /cases/{number}", ui.casePage},
+		{"POST /cases/{number}/actions/{action}", ui.post(ui.caseAction)},
+		{"POST /cases/{number}/materials", ui.post(ui.upload)},
+		{"GET /products", ui.products},
+		{"POST /products", ui.post(ui.createProduct)},
+		{"GET /products/{id}", ui.productPage},
+		{"POST /products/{id}/versions", ui.post(ui.addVersion)},
+		{"POST /products/{id}/apply", ui.post(ui.apply)},
+		{"GET /eligibility", ui.eligibility},
+		{"GET /procurements/new", ui.declareForm},
+		{"POST /procurements", ui.post(ui.declare)},
+		{"GET /determinations", ui.determinations},
+		{"GET /admin/orgs", ui.adminOrgs()},
+		{"GET /admin/users", ui.adminUsers()},
+		{"GET /admin/accreditations", ui.adminAccreditations()},
+	}
+}
+
+// Routes lists the UI's route patterns, "METHOD /path".
+func (ui *UI) Routes() []string {
+	var out []string
+	for _, rt := range ui.routes() {
+		out = append(out, rt.pattern)
+	}
+	return out
+}
+
 // Mount registers the UI's routes on the server's mux. The API (/api/v1)
 // and the log (/log) keep their own routes.
 func (ui *UI) Mount(mux *http.ServeMux) {
 	ui.mux = mux
-	mux.HandleFunc("GET /{$}", ui.home)
-	mux.HandleFunc("GET /static/{hash}/{name}", ui.static)
-	mux.HandleFunc("GET /login", ui.loginForm)
-	mux.HandleFunc("POST /login", ui.post(ui.login))
-	mux.HandleFunc("POST /logout", ui.post(ui.logout))
-	mux.HandleFunc("POST /lang", ui.post(ui.setLang))
-	mux.HandleFunc("GET /register", ui.register)
-	mux.HandleFunc("GET /results/{id}", ui.result)
-	mux.HandleFunc("GET /dashboard", ui.dashboard)
-	mux.HandleFunc("GET /work", ui.work)
-	mux.HandleFunc("GET /cases/{number}", ui.casePage)
-	mux.HandleFunc("POST /cases/{number}/actions/{action}", ui.post(ui.caseAction))
-	mux.HandleFunc("POST /cases/{number}/materials", ui.post(ui.upload))
-	mux.HandleFunc("GET /products", ui.products)
-	mux.HandleFunc("POST /products", ui.post(ui.createProduct))
-	mux.HandleFunc("GET /products/{id}", ui.productPage)
-	mux.HandleFunc("POST /products/{id}/versions", ui.post(ui.addVersion))
-	mux.HandleFunc("POST /products/{id}/apply", ui.post(ui.apply))
-	mux.HandleFunc("GET /eligibility", ui.eligibility)
-	mux.HandleFunc("GET /procurements/new", ui.declareForm)
-	mux.HandleFunc("POST /procurements", ui.post(ui.declare))
-	mux.HandleFunc("GET /determinations", ui.determinations)
-	mux.HandleFunc("GET /admin/orgs", ui.adminOrgs())
-	mux.HandleFunc("GET /admin/users", ui.adminUsers())
-	mux.HandleFunc("GET /admin/accreditations", ui.adminAccreditations())
+	for _, rt := range ui.routes() {
+		mux.HandleFunc(rt.pattern, rt.handler)
+	}
 }
 
 // post guards a form handler against cross-origin submission. The server
