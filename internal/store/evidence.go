@@ -27,16 +27,17 @@ var planStates = []review.State{review.StateAccepted, review.StateEvaluation, re
 // criterion must be in the case's catalogue version, the method one that can
 // establish it, and the assignment an active lab assignment for that method.
 func (s *Store) AddPlanItems(ctx context.Context, a review.Actor, number string, items []PlanItem) ([]PlanItem, error) {
-	if len(items) == 0 {
-		return nil, review.Required("items")
-	}
-	if len(items) > 500 {
-		return nil, review.Invalid("items", "field_out_of_range", "min", "1", "max", "500")
-	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// Who may plan is checked before the items are read.
 		c, err := s.officeCase(ctx, tx, a, number, "plan", planStates)
 		if err != nil {
 			return err
+		}
+		if len(items) == 0 {
+			return review.Required("items")
+		}
+		if len(items) > 500 {
+			return review.Invalid("items", "field_out_of_range", "min", "1", "max", "500")
 		}
 		cat, err := s.caseCatalog(ctx, c)
 		if err != nil {
@@ -237,23 +238,28 @@ type evidenceRecord struct {
 // documents only. Files must already be uploaded to the case.
 func (s *Store) AddEvidence(ctx context.Context, a review.Actor, number string, in review.EvidenceInput, assignmentID int64, from string) (EvidenceView, error) {
 	var v EvidenceView
-	data, err := review.CheckEvidence(&in)
-	if err != nil {
-		return v, err
-	}
-	raw, _ := json.Marshal(data)
-	if in.Kind == review.EvidenceAnalysis {
-		raw = in.Data
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.visibleCase(ctx, tx, a, number)
 		if err != nil {
 			return err
 		}
+		// Who may add evidence at all is checked before the state and the
+		// input; which kind each may add, after.
+		p := review.PartiesOf(a, c)
+		if p&(review.PartyOffice|review.PartyLab|review.PartyProvider|review.PartyApplicant) == 0 {
+			return review.Forbidden("add_evidence")
+		}
 		if !slices.Contains(planStates, c.State) {
 			return review.Conflict("illegal_transition", "action", "add_evidence", "state", string(c.State))
 		}
-		p := review.PartiesOf(a, c)
+		data, err := review.CheckEvidence(&in)
+		if err != nil {
+			return err
+		}
+		raw, _ := json.Marshal(data)
+		if in.Kind == review.EvidenceAnalysis {
+			raw = in.Data
+		}
 		var asg any
 		switch {
 		case p&review.PartyOffice != 0:

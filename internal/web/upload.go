@@ -26,6 +26,15 @@ import (
 // label is known when the file part starts and the file is never buffered.
 func (ui *UI) upload(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
+	// Who may not add to the case is refused before the form is read.
+	if err := ui.cfg.Store.Authorize(r.Context(), ui.cfg.Actor(r), number, review.ActUploadMaterial); err != nil {
+		if msg, status, ok := ui.refusal(r, err); ok {
+			ui.uploadFailed(w, r, status, "file", msg)
+			return
+		}
+		ui.fail(w, r, err)
+		return
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		ui.uploadFailed(w, r, http.StatusBadRequest, "file", ui.message(i18n.FromRequest(r), review.E(review.KindInvalid, "body_invalid", "reason", "multipart/form-data expected")))
