@@ -247,6 +247,17 @@ var whoMayOpen = map[Trigger][]Role{
 	TriggerReReview:              {RoleOffice},
 }
 
+// MayOpenCases reports whether the role may open a case by some trigger, so
+// a role that may open none is refused before its input is read.
+func MayOpenCases(r Role) bool {
+	for _, roles := range whoMayOpen {
+		if slices.Contains(roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckOpen validates a new case for an actor. product is the subject, and
 // versions the subject's versions as stored (so ownership can be checked).
 func CheckOpen(a Actor, in NewCase, p Product, versions []Version, previous *Case) error {

@@ -162,6 +162,17 @@ func TestCheckOpenTriggerRole(t *testing.T) {
 	}
 }
 
+// TestMayOpenCases: the roles that may open a case by no trigger are
+// refused before their input is read.
+func TestMayOpenCases(t *testing.T) {
+	may := []review.Role{review.RoleOffice, review.RoleProvider, review.RoleCIIO, review.RoleRequester}
+	for _, role := range review.Roles {
+		if got, want := review.MayOpenCases(role), slices.Contains(may, role); got != want {
+			t.Errorf("MayOpenCases(%s) = %v, want %v", role, got, want)
+		}
+	}
+}
+
 func TestCheckOpen(t *testing.T) {
 	tests := []struct {
 		name   string

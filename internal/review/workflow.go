@@ -340,12 +340,10 @@ func IntakeStates() []State {
 	return out
 }
 
-// Decide checks that the actor may take the action on the case with this
-// input, and returns the rule that applies. Errors, in order: a case the
-// actor may not see is not found; a party that may never take the action is
-// forbidden; a state it cannot be taken from is a conflict naming the allowed
-// actions; then the input, then the guard.
-func Decide(a Actor, c *Case, act Action, in *Input) (*Rule, error) {
+// Permit checks that the actor may take the action on the case now, before
+// any input is read: the same checks, in the same order, as Decide's first
+// (not found, forbidden, illegal transition, already done).
+func Permit(a Actor, c *Case, act Action) (*Rule, error) {
 	parties := PartiesOf(a, c)
 	if parties == 0 {
 		return nil, NotFound("case")
@@ -370,6 +368,19 @@ func Decide(a Actor, c *Case, act Action, in *Input) (*Rule, error) {
 			e.Allowed = append(e.Allowed, string(x))
 		}
 		return nil, e
+	}
+	return r, nil
+}
+
+// Decide checks that the actor may take the action on the case with this
+// input, and returns the rule that applies. Errors, in order: a case the
+// actor may not see is not found; a party that may never take the action is
+// forbidden; a state it cannot be taken from is a conflict naming the allowed
+// actions; then the input, then the guard.
+func Decide(a Actor, c *Case, act Action, in *Input) (*Rule, error) {
+	r, err := Permit(a, c, act)
+	if err != nil {
+		return nil, err
 	}
 	if r.Check != nil {
 		if in == nil {

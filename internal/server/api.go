@@ -608,6 +608,9 @@ func (s *Server) createAccreditation(w http.ResponseWriter, r *http.Request) err
 		ValidFrom  string            `json:"valid_from"`
 		ValidTo    string            `json:"valid_to"`
 	}
+	if err := store.RequireAdmin(actor(r)); err != nil {
+		return err
+	}
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -653,6 +656,9 @@ func (s *Server) createTie(w http.ResponseWriter, r *http.Request) error {
 		Kind          review.TieKind `json:"kind"`
 		EndedOn       string         `json:"ended_on"`
 		Note          string         `json:"note"`
+	}
+	if err := store.RequireAdmin(actor(r)); err != nil {
+		return err
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		return err

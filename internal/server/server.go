@@ -90,8 +90,29 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Routes lists every route, for the OpenAPI document and its test.
+// Routes lists every API and log route, for the OpenAPI document and its test.
 func (s *Server) Routes() []route { return slices.Clone(s.routes) }
+
+// Endpoint is one route the server serves.
+type Endpoint struct {
+	Method, Path string
+	// UI: a web page or form (session cookie), not the JSON API or the log.
+	UI bool
+}
+
+// AllRoutes lists every route the server serves, the API's and the log's
+// and then the web UI's, so a test can cover each.
+func (s *Server) AllRoutes() []Endpoint {
+	var out []Endpoint
+	for _, rt := range s.routes {
+		out = append(out, Endpoint{Method: rt.Method, Path: rt.Path})
+	}
+	for _, p := range s.ui.Routes() {
+		method, path, _ := strings.Cut(p, " ")
+		out = append(out, Endpoint{Method: method, Path: path, UI: true})
+	}
+	return out
+}
 
 func (s *Server) handle(method, path, summary string, public bool, h func(w http.ResponseWriter, r *http.Request) error) {
 	s.routes = append(s.routes, route{method, path, summary, public})

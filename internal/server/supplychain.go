@@ -102,6 +102,10 @@ func (s *Server) applyVEX(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Whoever may not is refused before the body is read.
+	if err := s.cfg.Store.AuthorizeVEX(r.Context(), actor(r), r.PathValue("number")); err != nil {
+		return err
+	}
 	st, err := sbom.ParseVEX(http.MaxBytesReader(w, r.Body, maxVEX), sbom.Limits{MaxBytes: maxVEX, MaxDepth: sbom.DefaultLimits.MaxDepth, MaxComponents: sbom.DefaultLimits.MaxComponents})
 	if err != nil {
 		return s.parseError(err, maxVEX)

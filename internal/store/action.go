@@ -12,10 +12,16 @@ import (
 	"shencha/internal/review"
 )
 
-// Authorize checks, without changing anything, that the actor may take the
-// action on the case now (used before streaming an upload).
+// Authorize checks, without changing anything and before any input is
+// read, that the actor may take the action on the case now (a page asks
+// before it reads a form or streams an upload).
 func (s *Store) Authorize(ctx context.Context, a review.Actor, number string, act review.Action) error {
-	return s.CheckAction(ctx, a, number, act, review.Input{})
+	c, err := s.visibleCase(ctx, s.r, a, number)
+	if err != nil {
+		return err
+	}
+	_, err = review.Permit(a, c, act)
+	return err
 }
 
 // CheckAction checks, without changing anything, that the actor may take

@@ -39,27 +39,33 @@ type FindingView struct {
 	labOrg       int64
 }
 
+// checkFinding validates a finding's input (after the caller is known to be
+// the case's lab).
+func checkFinding(in FindingInput) error {
+	if !slices.Contains(catalog.Statuses, in.Status) {
+		if in.Status == "" {
+			return review.Required("status")
+		}
+		return review.Invalid("status", "field_unknown_value", "value", string(in.Status))
+	}
+	if strings.TrimSpace(in.Rationale) == "" {
+		return review.Required("rationale")
+	}
+	if len(in.Rationale) > 20000 {
+		return review.Invalid("rationale", "field_too_long", "max", "20000")
+	}
+	if in.Status != catalog.StatusNotApplicable && len(in.Evidence) == 0 {
+		return review.Invalid("evidence", "field_required")
+	}
+	if len(in.Evidence) > 200 {
+		return review.Invalid("evidence", "field_out_of_range", "min", "0", "max", "200")
+	}
+	return nil
+}
+
 // PutFinding records or revises a lab's finding on a criterion of its plan,
 // until its report is submitted.
 func (s *Store) PutFinding(ctx context.Context, a review.Actor, number, criterion string, in FindingInput) (FindingView, error) {
-	if !slices.Contains(catalog.Statuses, in.Status) {
-		if in.Status == "" {
-			return FindingView{}, review.Required("status")
-		}
-		return FindingView{}, review.Invalid("status", "field_unknown_value", "value", string(in.Status))
-	}
-	if strings.TrimSpace(in.Rationale) == "" {
-		return FindingView{}, review.Required("rationale")
-	}
-	if len(in.Rationale) > 20000 {
-		return FindingView{}, review.Invalid("rationale", "field_too_long", "max", "20000")
-	}
-	if in.Status != catalog.StatusNotApplicable && len(in.Evidence) == 0 {
-		return FindingView{}, review.Invalid("evidence", "field_required")
-	}
-	if len(in.Evidence) > 200 {
-		return FindingView{}, review.Invalid("evidence", "field_out_of_range", "min", "0", "max", "200")
-	}
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.visibleCase(ctx, tx, a, number)
@@ -71,6 +77,12 @@ func (s *Store) PutFinding(ctx context.Context, a review.Actor, number, criterio
 		}
 		if c.State != review.StateEvaluation {
 			return review.Conflict("illegal_transition", "action", "record_finding", "state", string(c.State))
+		}
+		if criterion == "" {
+			return review.Required("criterion")
+		}
+		if err := checkFinding(in); err != nil {
+			return err
 		}
 		as, err := ownLabAssignment(c, a, in.AssignmentID)
 		if err != nil {

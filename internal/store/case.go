@@ -31,6 +31,9 @@ func (s *Store) CreateCase(ctx context.Context, a review.Actor, in review.NewCas
 	if a.Anonymous() {
 		return nil, review.Unauthorized()
 	}
+	if !review.MayOpenCases(a.Role) {
+		return nil, review.Forbidden("open_case")
+	}
 	if in.ProductID <= 0 {
 		return nil, review.Required("product_id")
 	}

@@ -31,16 +31,17 @@ func PlanOpen(st review.State) bool { return slices.Contains(planStates, st) }
 // criterion must be in the case's catalogue version, the method one that can
 // establish it, and the assignment an active lab assignment for that method.
 func (s *Store) AddPlanItems(ctx context.Context, a review.Actor, number string, items []PlanItem) ([]PlanItem, error) {
-	if len(items) == 0 {
-		return nil, review.Required("items")
-	}
-	if len(items) > 500 {
-		return nil, review.Invalid("items", "field_out_of_range", "min", "1", "max", "500")
-	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// Who may plan is checked before the items are read.
 		c, err := s.officeCase(ctx, tx, a, number, "plan", planStates)
 		if err != nil {
 			return err
+		}
+		if len(items) == 0 {
+			return review.Required("items")
+		}
+		if len(items) > 500 {
+			return review.Invalid("items", "field_out_of_range", "min", "1", "max", "500")
 		}
 		cat, err := s.caseCatalog(ctx, c)
 		if err != nil {
@@ -48,6 +49,9 @@ func (s *Store) AddPlanItems(ctx context.Context, a review.Actor, number string,
 		}
 		for i := range items {
 			it := &items[i]
+			if it.CriterionID == "" {
+				return review.Required("items.criterion_id")
+			}
 			cr, ok := cat.Lookup(it.CriterionID)
 			if !ok {
 				return review.Invalid("items.criterion_id", "field_unknown_value", "value", it.CriterionID)
@@ -243,6 +247,28 @@ func (s *Store) AddEvidence(ctx context.Context, a review.Actor, number string, 
 	return s.addEvidence(ctx, a, number, in, assignmentID, nil, from)
 }
 
+// AuthorizeEvidence checks, without changing anything, that the actor may
+// add evidence to the case now: a page asks before it reads its form.
+func (s *Store) AuthorizeEvidence(ctx context.Context, a review.Actor, number string) error {
+	c, err := s.visibleCase(ctx, s.r, a, number)
+	if err != nil {
+		return err
+	}
+	return mayAddEvidence(a, c)
+}
+
+// mayAddEvidence: the office, an assigned lab, the provider and the
+// applicant add evidence, while the evaluation is planned or under way.
+func mayAddEvidence(a review.Actor, c *review.Case) error {
+	if review.PartiesOf(a, c)&(review.PartyOffice|review.PartyLab|review.PartyProvider|review.PartyApplicant) == 0 {
+		return review.Forbidden("add_evidence")
+	}
+	if !slices.Contains(planStates, c.State) {
+		return review.Conflict("illegal_transition", "action", "add_evidence", "state", string(c.State))
+	}
+	return nil
+}
+
 // AddEvidenceFile records evidence together with the file it rests on: the
 // file, already in the blob store, becomes a material of the case (with the
 // evidence's label) and the evidence cites it, in one transaction, so a
@@ -255,23 +281,25 @@ func (s *Store) AddEvidenceFile(ctx context.Context, a review.Actor, number stri
 
 func (s *Store) addEvidence(ctx context.Context, a review.Actor, number string, in review.EvidenceInput, assignmentID int64, file *MaterialView, from string) (EvidenceView, error) {
 	var v EvidenceView
-	data, err := review.CheckEvidence(&in)
-	if err != nil {
-		return v, err
-	}
-	raw, _ := json.Marshal(data)
-	if in.Kind == review.EvidenceAnalysis {
-		raw = in.Data
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.visibleCase(ctx, tx, a, number)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(planStates, c.State) {
-			return review.Conflict("illegal_transition", "action", "add_evidence", "state", string(c.State))
+		// Who may add evidence at all is checked before the state and the
+		// input; which kind each may add, after.
+		if err := mayAddEvidence(a, c); err != nil {
+			return err
 		}
 		p := review.PartiesOf(a, c)
+		data, err := review.CheckEvidence(&in)
+		if err != nil {
+			return err
+		}
+		raw, _ := json.Marshal(data)
+		if in.Kind == review.EvidenceAnalysis {
+			raw = in.Data
+		}
 		var asg any
 		switch {
 		case p&review.PartyOffice != 0:

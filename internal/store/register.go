@@ -654,13 +654,15 @@ type FeedItem struct {
 	LogIndex int64 `json:"log_index"`
 }
 
-// PublicFeed lists events of public listings: oldest first after the event
-// id after, or (newest) the latest limit events.
+// PublicFeed lists events of public listings after the event id after:
+// the oldest first, or (newest) the latest limit of them.
 func (s *Store) PublicFeed(ctx context.Context, after int64, limit int, newest bool) ([]FeedItem, error) {
 	limit = min(max(limit, 1), 500)
+	// One condition for both orders: "$1 = $1" would leave PostgreSQL
+	// unable to type the parameter.
 	order, cond := "e.id", "e.id > $1"
 	if newest {
-		order, cond = "e.id DESC", "$1 = $1"
+		order = "e.id DESC"
 	}
 	return queryAll(ctx, s.r, "feed", `SELECT e.id, l.id, c.number, p.name, o.name, v.version, v.purl, v.cpe, e.status, e.action, e.reason, e.at,
 		COALESCE((SELECT g.idx FROM log_entries g WHERE g.listing_event_id = e.id), -1)

@@ -285,6 +285,8 @@ type AnalysisView struct {
 	VEX         int            `json:"vex_statements"`
 	Ratings     map[string]any `json:"reviewer_ratings,omitempty"`
 	Report      *scan.Report   `json:"report"`
+	// submitterOrg is the organisation of the user who submitted the SBOM.
+	submitterOrg int64
 }
 
 // sbomCriteria are the supply-chain criteria an SBOM analysis is evidence for.
@@ -360,20 +362,41 @@ func (s *Store) AnalyseSBOM(ctx context.Context, a review.Actor, number string, 
 	return s.SBOMAnalysis(ctx, a, number, id)
 }
 
+// vexCase loads a case for applying VEX statements: they are the
+// provider's statements about its product (DESIGN §5), applied by the
+// provider or by the office for it, while files may be added to the case.
+func (s *Store) vexCase(ctx context.Context, q queryer, a review.Actor, number string) (*review.Case, error) {
+	c, err := s.visibleCase(ctx, q, a, number)
+	if err != nil {
+		return nil, err
+	}
+	if review.PartiesOf(a, c)&(review.PartyProvider|review.PartyOffice) == 0 {
+		return nil, review.Forbidden("apply_vex")
+	}
+	if _, err := review.Decide(a, c, review.ActUploadMaterial, nil); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// AuthorizeVEX checks, without changing anything, that the actor may apply
+// VEX statements to the case's analyses now (before a body is read).
+func (s *Store) AuthorizeVEX(ctx context.Context, a review.Actor, number string) error {
+	_, err := s.vexCase(ctx, s.r, a, number)
+	return err
+}
+
 // ApplyVEX lays the provider's VEX statements over a stored analysis: the
 // findings they cover show the statement, and those it marks not_affected
 // or fixed are suppressed, with the reason.
 func (s *Store) ApplyVEX(ctx context.Context, a review.Actor, number string, id int64, statements []sbom.Statement) (*AnalysisView, error) {
-	if len(statements) == 0 {
-		return nil, review.Required("statements")
-	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		c, err := s.visibleCase(ctx, tx, a, number)
+		c, err := s.vexCase(ctx, tx, a, number)
 		if err != nil {
 			return err
 		}
-		if _, err := review.Decide(a, c, review.ActUploadMaterial, nil); err != nil {
-			return err
+		if len(statements) == 0 {
+			return review.Required("statements")
 		}
 		var report, vex string
 		err = tx.QueryRowContext(ctx, `SELECT report, vex FROM sbom_analyses WHERE id = $1 AND case_id = $2`, id, c.ID).Scan(&report, &vex)
@@ -407,31 +430,51 @@ func (s *Store) ApplyVEX(ctx context.Context, a review.Actor, number string, id 
 	return s.SBOMAnalysis(ctx, a, number, id)
 }
 
-// mayReadAnalyses: the review's parties and the provider that supplied the
-// SBOM read analyses; the CII department does not.
-func (s *Store) analysisCase(ctx context.Context, a review.Actor, number string) (*review.Case, error) {
+// analysisCase loads a case for reading its SBOM analyses; the CII
+// department, a party for its determination only, reads none.
+func (s *Store) analysisCase(ctx context.Context, a review.Actor, number string) (*review.Case, review.Party, error) {
 	c, err := s.visibleCase(ctx, s.r, a, number)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if review.PartiesOf(a, c) == review.PartyCIIDepartment {
-		return nil, review.Forbidden("read")
+	p := review.PartiesOf(a, c)
+	if p == review.PartyCIIDepartment {
+		return nil, 0, review.Forbidden("read")
 	}
-	return c, nil
+	return c, p, nil
 }
 
-// SBOMAnalyses lists a case's analyses (their reports included).
+// mayReadAnalysis: an analysis is confidential evidence of the review (its
+// automated_analysis record), read as that record is (mayReadEvidence): by
+// the office, the committee, the experts and the labs, and by the
+// organisation that submitted the SBOM; not by an applicant that did not.
+func mayReadAnalysis(a review.Actor, p review.Party, v *AnalysisView) bool {
+	return p&(review.PartyOffice|review.PartyCommittee|review.PartyExpert|review.PartyLab) != 0 || v.submitterOrg == a.OrgID
+}
+
+// SBOMAnalyses lists the analyses of a case the actor may read (their
+// reports included).
 func (s *Store) SBOMAnalyses(ctx context.Context, a review.Actor, number string) ([]AnalysisView, error) {
-	c, err := s.analysisCase(ctx, a, number)
+	c, p, err := s.analysisCase(ctx, a, number)
 	if err != nil {
 		return nil, err
 	}
-	return s.analyses(ctx, c.ID, 0)
+	list, err := s.analyses(ctx, c.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := []AnalysisView{}
+	for _, v := range list {
+		if mayReadAnalysis(a, p, &v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
-// SBOMAnalysis reads one analysis.
+// SBOMAnalysis reads one analysis; one the actor may not read is not found.
 func (s *Store) SBOMAnalysis(ctx context.Context, a review.Actor, number string, id int64) (*AnalysisView, error) {
-	c, err := s.analysisCase(ctx, a, number)
+	c, p, err := s.analysisCase(ctx, a, number)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +482,7 @@ func (s *Store) SBOMAnalysis(ctx context.Context, a review.Actor, number string,
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 {
+	if len(list) == 0 || !mayReadAnalysis(a, p, &list[0]) {
 		return nil, review.NotFound("sbom_analysis")
 	}
 	return &list[0], nil
@@ -450,12 +493,12 @@ func (s *Store) analyses(ctx context.Context, caseID, id int64) ([]AnalysisView,
 	if err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, s.r, "sbom analyses", `SELECT a.id, a.material_id, m.filename, COALESCE(a.version_id, 0), COALESCE(a.evidence_id, 0), u.username, a.submitted_at, a.vex, a.report
+	return queryAll(ctx, s.r, "sbom analyses", `SELECT a.id, a.material_id, m.filename, COALESCE(a.version_id, 0), COALESCE(a.evidence_id, 0), u.username, u.org_id, a.submitted_at, a.vex, a.report
 		FROM sbom_analyses a JOIN materials m ON m.id = a.material_id JOIN users u ON u.id = a.submitted_by
 		WHERE a.case_id = $1 AND ($2 = 0 OR a.id = $2) ORDER BY a.id`, func(r *sql.Rows) (AnalysisView, error) {
 		var v AnalysisView
 		var vex, report string
-		if err := r.Scan(&v.ID, &v.MaterialID, &v.Filename, &v.VersionID, &v.EvidenceID, &v.SubmittedBy, &v.SubmittedAt, &vex, &report); err != nil {
+		if err := r.Scan(&v.ID, &v.MaterialID, &v.Filename, &v.VersionID, &v.EvidenceID, &v.SubmittedBy, &v.submitterOrg, &v.SubmittedAt, &vex, &report); err != nil {
 			return v, err
 		}
 		var st []sbom.Statement
@@ -501,8 +544,8 @@ type Inventory struct {
 	Components     []InventoryItem `json:"components"`
 }
 
-// VersionInventory reads a version's inventory: the office, the committee
-// and the product's provider.
+// VersionInventory reads a version's inventory: the product's provider, and
+// the reviewers of a case on the version (mayReadInventory).
 func (s *Store) VersionInventory(ctx context.Context, a review.Actor, versionID int64) (*Inventory, error) {
 	var provider int64
 	err := s.r.QueryRowContext(ctx, `SELECT p.provider_org_id FROM product_versions v JOIN products p ON p.id = v.product_id WHERE v.id = $1`, versionID).Scan(&provider)
@@ -512,7 +555,11 @@ func (s *Store) VersionInventory(ctx context.Context, a review.Actor, versionID 
 	if err != nil {
 		return nil, wrap("inventory", err)
 	}
-	if a.Role != review.RoleOffice && a.Role != review.RoleCommittee && !(a.Role == review.RoleProvider && a.OrgID == provider) {
+	ok, err := s.mayReadInventory(ctx, a, versionID, provider)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, review.Forbidden("read_inventory")
 	}
 	inv := &Inventory{VersionID: versionID, Components: []InventoryItem{}}
@@ -541,6 +588,38 @@ func (s *Store) VersionInventory(ctx context.Context, a review.Actor, versionID 
 			return it, err
 		}, versionID)
 	return inv, err
+}
+
+// mayReadInventory: a version's components and the advisories against them
+// are the provider's, and need-to-know for the reviewers (the office over
+// the case's sector, the committee once referred, the assigned labs and
+// experts) of a case that reviews the version; not for anyone else of
+// their role.
+func (s *Store) mayReadInventory(ctx context.Context, a review.Actor, versionID, provider int64) (bool, error) {
+	if a.Role == review.RoleProvider && a.OrgID == provider {
+		return true, nil
+	}
+	if a.Anonymous() {
+		return false, nil
+	}
+	numbers, err := queryAll(ctx, s.r, "inventory", `SELECT c.number FROM cases c JOIN case_versions cv ON cv.case_id = c.id WHERE cv.version_id = $1 ORDER BY c.id`,
+		func(r *sql.Rows) (string, error) {
+			var n string
+			return n, r.Scan(&n)
+		}, versionID)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range numbers {
+		c, err := s.loadCase(ctx, s.r, n)
+		if err != nil {
+			return false, err
+		}
+		if review.PartiesOf(a, c)&(review.PartyOffice|review.PartyCommittee|review.PartyLab|review.PartyExpert) != 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Flag is a listed product version that an imported advisory newly affects.
@@ -661,24 +740,27 @@ func (s *Store) RereviewFlags(ctx context.Context, a review.Actor, open bool) ([
 	}, a.Sector, open)
 }
 
-// HandleFlag closes a flag with a note (office): re-review opened, risk
-// accepted, or not applicable.
+// HandleFlag closes a flag with a note (office; a sector office its
+// sector's flags, the others are not found, as in its list): re-review
+// opened, risk accepted, or not applicable.
 func (s *Store) HandleFlag(ctx context.Context, a review.Actor, id int64, note string) error {
 	if a.Role != review.RoleOffice {
 		return review.Forbidden("handle_flag")
 	}
-	if strings.TrimSpace(note) == "" {
-		return review.Required("note")
-	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var handled string
-		err := tx.QueryRowContext(ctx, `SELECT handled_at FROM rereview_flags WHERE id = $1`, id).Scan(&handled)
+		var handled, sector string
+		err := tx.QueryRowContext(ctx, `SELECT f.handled_at, c.sector FROM rereview_flags f JOIN listings l ON l.id = f.listing_id JOIN cases c ON c.id = l.case_id
+			WHERE f.id = $1`, id).Scan(&handled, &sector)
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
+		case errors.Is(err, sql.ErrNoRows) || err == nil && a.Sector != "" && sector != a.Sector:
 			return review.NotFound("flag")
 		case err != nil:
 			return wrap("flag", err)
-		case handled != "":
+		}
+		if strings.TrimSpace(note) == "" {
+			return review.Required("note")
+		}
+		if handled != "" {
 			return review.Conflict("already_done", "action", "handle_flag")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE rereview_flags SET handled_by = $1, handled_at = $2, note = $3 WHERE id = $4`, a.UserID, ts(s.Now()), note, id); err != nil {

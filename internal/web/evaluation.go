@@ -307,15 +307,11 @@ var planFields = map[string]string{"items": "criterion", "items.criterion_id": "
 // assignment (the office).
 func (ui *UI) addPlanItem(w http.ResponseWriter, r *http.Request) {
 	ctx, a, number := r.Context(), ui.cfg.Actor(r), r.PathValue("number")
-	crit, asgText := r.PostFormValue("criterion"), r.PostFormValue("assignment_id")
+	crit := r.PostFormValue("criterion")
+	// The store checks who may plan before it checks the item: an
+	// assignment that is not a number is none (0), which it refuses.
+	asg, _ := strconv.ParseInt(r.PostFormValue("assignment_id"), 10, 64)
 	err := func() error {
-		if crit == "" {
-			return review.Required("criterion")
-		}
-		asg, err := strconv.ParseInt(asgText, 10, 64)
-		if err != nil {
-			return review.Required("assignment_id")
-		}
 		c, err := ui.cfg.Store.Case(ctx, a, number)
 		if err != nil {
 			return err
@@ -349,15 +345,12 @@ func (ui *UI) putFinding(w http.ResponseWriter, r *http.Request) {
 	ctx, a, number := r.Context(), ui.cfg.Actor(r), r.PathValue("number")
 	crit := r.PostFormValue("criterion")
 	err := func() error {
-		if crit == "" {
-			return review.Required("criterion")
-		}
+		// The store checks who may record a finding before its input: a
+		// criterion left empty, or evidence that is not a number (read as
+		// 0, no evidence's), it then refuses, naming the field.
 		in := store.FindingInput{Status: catalog.Status(r.PostFormValue("status")), Rationale: r.PostFormValue("rationale")}
 		for _, s := range r.PostForm["evidence"] {
-			id, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return review.Invalid("evidence", "field_invalid", "rule", "evidence numbers")
-			}
+			id, _ := strconv.ParseInt(s, 10, 64)
 			in.Evidence = append(in.Evidence, id)
 		}
 		plan, err := ui.cfg.Store.Plan(ctx, a, number)
@@ -404,6 +397,11 @@ const maxEvidenceFields = 1 << 20
 // the file is never buffered.
 func (ui *UI) addEvidence(w http.ResponseWriter, r *http.Request) {
 	values := url.Values{}
+	// Who may not add evidence to the case is refused before the form is read.
+	if err := ui.cfg.Store.AuthorizeEvidence(r.Context(), ui.cfg.Actor(r), r.PathValue("number")); err != nil {
+		ui.formDone(w, r, "evidence", "evidence", values, err, nil)
+		return
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		ui.formDone(w, r, "evidence", "evidence", values, review.E(review.KindInvalid, "body_invalid", "reason", "multipart/form-data expected"), nil)

@@ -67,7 +67,15 @@ func reportInput(v url.Values) (int64, string, review.Outcome, error) {
 // draft builds the canonical bytes of the lab's report from the request's
 // values. A refusal goes back to the case page's report form.
 func (ui *UI) draft(w http.ResponseWriter, r *http.Request, v url.Values) (int64, string, review.Outcome, []byte, bool) {
-	asg, summary, rec, err := reportInput(v)
+	// Whoever may not submit the case's report is refused before the
+	// values are read.
+	err := ui.cfg.Store.Authorize(r.Context(), ui.cfg.Actor(r), r.PathValue("number"), review.ActSubmitReport)
+	var asg int64
+	var summary string
+	var rec review.Outcome
+	if err == nil {
+		asg, summary, rec, err = reportInput(v)
+	}
 	var payload []byte
 	if err == nil {
 		payload, err = ui.cfg.Store.ReportDraft(r.Context(), ui.cfg.Actor(r), r.PathValue("number"), asg, summary, rec)
@@ -150,7 +158,13 @@ func (ui *UI) reportDraft(w http.ResponseWriter, r *http.Request) {
 func (ui *UI) submitReport(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
 	r.ParseForm()
-	asg, summary, rec, err := reportInput(r.PostForm)
+	err := ui.cfg.Store.Authorize(r.Context(), ui.cfg.Actor(r), number, review.ActSubmitReport)
+	var asg int64
+	var summary string
+	var rec review.Outcome
+	if err == nil {
+		asg, summary, rec, err = reportInput(r.PostForm)
+	}
 	if err == nil {
 		_, err = ui.cfg.Store.ApplyAction(r.Context(), ui.cfg.Actor(r), number, review.ActSubmitReport,
 			review.Input{AssignmentID: asg, Summary: summary, Recommendation: rec, Signature: r.PostForm.Get("signature")})

@@ -27,6 +27,15 @@ import (
 // label is known when the file part starts and the file is never buffered.
 func (ui *UI) upload(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
+	// Who may not add to the case is refused before the form is read.
+	if err := ui.cfg.Store.Authorize(r.Context(), ui.cfg.Actor(r), number, review.ActUploadMaterial); err != nil {
+		if msg, status, ok := ui.refusal(r, err); ok {
+			ui.uploadFailed(w, r, status, "file", msg)
+			return
+		}
+		ui.fail(w, r, err)
+		return
+	}
 	var label string
 	sent := false
 	err := formParts(r, func(part *multipart.Part) bool {

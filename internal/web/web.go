@@ -163,62 +163,88 @@ func when(ts string) string {
 	return t.In(calendar.Location()).Format("2006-01-02 15:04")
 }
 
+// route is one of the UI's routes: a ServeMux pattern ("GET /cases/{number}")
+// and its handler.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes lists every UI route; Mount registers them and Routes reports
+// them, so the server can list every route it serves.
+func (ui *UI) routes() []route {
+	return []route{
+		{"GET /{$}", ui.home},
+		{"GET /static/{hash}/{name}", ui.static},
+		{"GET /login", ui.loginForm},
+		{"POST /login", ui.post(ui.login)},
+		{"POST /logout", ui.post(ui.logout)},
+		{"POST /lang", ui.post(ui.setLang)},
+		{"GET /register", ui.register},
+		{"GET /results/{id}", ui.result},
+		{"GET /dashboard", ui.dashboard},
+		{"GET /work", ui.work},
+		{"GET /cases/{number}", ui.casePage},
+		{"POST /cases/{number}/actions/{action}", ui.post(ui.caseAction)},
+		{"POST /cases/{number}/materials", ui.postFile(ui.upload)},
+		{"POST /cases/{number}/answer", ui.postFile(ui.answer)},
+		{"GET /cases/{number}/commitment.json", ui.commitmentDraft},
+		{"POST /cases/{number}/plan", ui.post(ui.addPlanItem)},
+		{"POST /cases/{number}/plan/{id}/remove", ui.post(ui.removePlanItem)},
+		{"POST /cases/{number}/evidence", ui.postFile(ui.addEvidence)},
+		{"POST /cases/{number}/evidence/{id}/countersign", ui.post(ui.countersign)},
+		{"POST /cases/{number}/findings", ui.post(ui.putFinding)},
+		{"GET /cases/{number}/report", ui.reportPage},
+		{"GET /cases/{number}/report/draft", ui.reportDraft},
+		{"POST /cases/{number}/report", ui.post(ui.submitReport)},
+		{"GET /products", ui.products},
+		{"POST /products", ui.post(ui.createProduct)},
+		{"GET /products/{id}", ui.productPage},
+		{"POST /products/{id}/versions", ui.post(ui.addVersion)},
+		{"POST /products/{id}/apply", ui.post(ui.apply)},
+		{"GET /eligibility", ui.eligibility},
+		{"GET /procurements/new", ui.declareForm},
+		{"POST /procurements", ui.post(ui.declare)},
+		{"GET /determinations", ui.determinations},
+		{"GET /orgs/{id}/ownership", ui.ownershipPage},
+		{"GET /intake", ui.intake},
+		{"GET /admin/orgs", ui.adminGet("orgs")},
+		{"POST /admin/orgs", ui.adminAction("orgs", "create_org", onlyAdmin, ui.createOrg)},
+		{"GET /admin/users", ui.adminGet("users")},
+		{"POST /admin/users", ui.adminAction("users", "create_user", onlyAdmin, ui.createUser)},
+		{"GET /admin/accreditations", ui.adminGet("accreditations")},
+		{"POST /admin/accreditations/{id}/suspend", ui.adminAction("accreditations", "suspend_accreditation", onlyAdmin, ui.suspendAccreditation)},
+		{"GET /admin/ties", ui.adminGet("ties")},
+		{"POST /admin/ties", ui.adminAction("ties", "declare_tie", onlyAdmin, ui.createTie)},
+		{"GET /admin/calendar", ui.adminGet("calendar")},
+		{"POST /admin/calendar", ui.adminAction("calendar", "load_calendar", onlyAdmin, ui.loadCalendar)},
+		{"GET /catalog", ui.adminGet("catalog")},
+		{"POST /catalog", ui.adminAction("catalog", "load_catalog", onlyAdmin, ui.loadCatalog)},
+		{"POST /catalog/{version}/approve", ui.adminAction("catalog", "approve_catalog", onlyCommittee, ui.decideCatalog(true))},
+		{"POST /catalog/{version}/reject", ui.adminAction("catalog", "reject_catalog", onlyCommittee, ui.decideCatalog(false))},
+		{"GET /keys", ui.adminGet("keys")},
+		{"GET /keys/{org}", ui.adminGet("keys")},
+		{"POST /keys/{org}", ui.adminAction("keys", "add_signing_key", keyKeepers, ui.addKey)},
+		{"POST /keys/{org}/{key}/revoke", ui.adminAction("keys", "revoke_signing_key", keyKeepers, ui.revokeKey)},
+	}
+}
+
+// Routes lists the UI's route patterns, "METHOD /path".
+func (ui *UI) Routes() []string {
+	var out []string
+	for _, rt := range ui.routes() {
+		out = append(out, rt.pattern)
+	}
+	return out
+}
+
 // Mount registers the UI's routes on the server's mux. The API (/api/v1)
 // and the log (/log) keep their own routes.
 func (ui *UI) Mount(mux *http.ServeMux) {
 	ui.mux = mux
-	mux.HandleFunc("GET /{$}", ui.home)
-	mux.HandleFunc("GET /static/{hash}/{name}", ui.static)
-	mux.HandleFunc("GET /login", ui.loginForm)
-	mux.HandleFunc("POST /login", ui.post(ui.login))
-	mux.HandleFunc("POST /logout", ui.post(ui.logout))
-	mux.HandleFunc("POST /lang", ui.post(ui.setLang))
-	mux.HandleFunc("GET /register", ui.register)
-	mux.HandleFunc("GET /results/{id}", ui.result)
-	mux.HandleFunc("GET /dashboard", ui.dashboard)
-	mux.HandleFunc("GET /work", ui.work)
-	mux.HandleFunc("GET /cases/{number}", ui.casePage)
-	mux.HandleFunc("POST /cases/{number}/actions/{action}", ui.post(ui.caseAction))
-	mux.HandleFunc("POST /cases/{number}/materials", ui.postFile(ui.upload))
-	mux.HandleFunc("POST /cases/{number}/answer", ui.postFile(ui.answer))
-	mux.HandleFunc("GET /cases/{number}/commitment.json", ui.commitmentDraft)
-	mux.HandleFunc("POST /cases/{number}/plan", ui.post(ui.addPlanItem))
-	mux.HandleFunc("POST /cases/{number}/plan/{id}/remove", ui.post(ui.removePlanItem))
-	mux.HandleFunc("POST /cases/{number}/evidence", ui.postFile(ui.addEvidence))
-	mux.HandleFunc("POST /cases/{number}/evidence/{id}/countersign", ui.post(ui.countersign))
-	mux.HandleFunc("POST /cases/{number}/findings", ui.post(ui.putFinding))
-	mux.HandleFunc("GET /cases/{number}/report", ui.reportPage)
-	mux.HandleFunc("GET /cases/{number}/report/draft", ui.reportDraft)
-	mux.HandleFunc("POST /cases/{number}/report", ui.post(ui.submitReport))
-	mux.HandleFunc("GET /products", ui.products)
-	mux.HandleFunc("POST /products", ui.post(ui.createProduct))
-	mux.HandleFunc("GET /products/{id}", ui.productPage)
-	mux.HandleFunc("POST /products/{id}/versions", ui.post(ui.addVersion))
-	mux.HandleFunc("POST /products/{id}/apply", ui.post(ui.apply))
-	mux.HandleFunc("GET /eligibility", ui.eligibility)
-	mux.HandleFunc("GET /procurements/new", ui.declareForm)
-	mux.HandleFunc("POST /procurements", ui.post(ui.declare))
-	mux.HandleFunc("GET /determinations", ui.determinations)
-	mux.HandleFunc("GET /orgs/{id}/ownership", ui.ownershipPage)
-	mux.HandleFunc("GET /intake", ui.intake)
-	mux.HandleFunc("GET /admin/orgs", ui.adminGet("orgs"))
-	mux.HandleFunc("POST /admin/orgs", ui.adminAction("orgs", "create_org", onlyAdmin, ui.createOrg))
-	mux.HandleFunc("GET /admin/users", ui.adminGet("users"))
-	mux.HandleFunc("POST /admin/users", ui.adminAction("users", "create_user", onlyAdmin, ui.createUser))
-	mux.HandleFunc("GET /admin/accreditations", ui.adminGet("accreditations"))
-	mux.HandleFunc("POST /admin/accreditations/{id}/suspend", ui.adminAction("accreditations", "suspend_accreditation", onlyAdmin, ui.suspendAccreditation))
-	mux.HandleFunc("GET /admin/ties", ui.adminGet("ties"))
-	mux.HandleFunc("POST /admin/ties", ui.adminAction("ties", "declare_tie", onlyAdmin, ui.createTie))
-	mux.HandleFunc("GET /admin/calendar", ui.adminGet("calendar"))
-	mux.HandleFunc("POST /admin/calendar", ui.adminAction("calendar", "load_calendar", onlyAdmin, ui.loadCalendar))
-	mux.HandleFunc("GET /catalog", ui.adminGet("catalog"))
-	mux.HandleFunc("POST /catalog", ui.adminAction("catalog", "load_catalog", onlyAdmin, ui.loadCatalog))
-	mux.HandleFunc("POST /catalog/{version}/approve", ui.adminAction("catalog", "approve_catalog", onlyCommittee, ui.decideCatalog(true)))
-	mux.HandleFunc("POST /catalog/{version}/reject", ui.adminAction("catalog", "reject_catalog", onlyCommittee, ui.decideCatalog(false)))
-	mux.HandleFunc("GET /keys", ui.adminGet("keys"))
-	mux.HandleFunc("GET /keys/{org}", ui.adminGet("keys"))
-	mux.HandleFunc("POST /keys/{org}", ui.adminAction("keys", "add_signing_key", keyKeepers, ui.addKey))
-	mux.HandleFunc("POST /keys/{org}/{key}/revoke", ui.adminAction("keys", "revoke_signing_key", keyKeepers, ui.revokeKey))
+	for _, rt := range ui.routes() {
+		mux.HandleFunc(rt.pattern, rt.handler)
+	}
 }
 
 // post guards a form handler against cross-origin submission. The server
