@@ -40,7 +40,11 @@ type env struct {
 	dir    string // holds the blob store and its master key
 }
 
-func newEnv(t *testing.T, b storetest.Backend) *env {
+func newEnv(t *testing.T, b storetest.Backend) *env { return newEnvWith(t, b, nil) }
+
+// newEnvWith is newEnv with a chance to change the server's configuration
+// (its logger, its rates) before it starts.
+func newEnvWith(t *testing.T, b storetest.Backend, configure func(*server.Config)) *env {
 	t.Helper()
 	s := storetest.Open(t, b)
 	e := &env{t: t, s: s, tokens: map[string]string{}, now: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
@@ -59,7 +63,11 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.srv, err = server.New(server.Config{Store: s, Blobs: blobs, Demo: true, MaxUpload: 1 << 20}); err != nil {
+	cfg := server.Config{Store: s, Blobs: blobs, Demo: true, MaxUpload: 1 << 20}
+	if configure != nil {
+		configure(&cfg)
+	}
+	if e.srv, err = server.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(e.srv)
