@@ -40,13 +40,11 @@ type env struct {
 	dir    string // holds the blob store and its master key
 }
 
-func newEnv(t *testing.T, b storetest.Backend) *env {
-	t.Helper()
-	return newEnvWith(t, b, nil)
-}
+func newEnv(t *testing.T, b storetest.Backend) *env { return newEnvWith(t, b, nil) }
 
-// newEnvWith is newEnv with changes to the server's configuration. The
-// server runs in the http.Server serve runs (HTTPServer), timeouts and all.
+// newEnvWith is newEnv with changes to the server's configuration (its
+// logger, its rates, its timeouts) before it starts. The server runs in the
+// http.Server serve runs (HTTPServer), timeouts and all.
 func newEnvWith(t *testing.T, b storetest.Backend, change func(*server.Config)) *env {
 	t.Helper()
 	s := storetest.Open(t, b)

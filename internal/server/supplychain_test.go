@@ -113,6 +113,10 @@ func TestSupplyChainOverAPI(t *testing.T) {
 				t.Fatalf("inventory: %d %d", code, len(inv.Components))
 			}
 			e.fails("provider2", "GET", "/api/v1/versions/"+itoa(e.f.RouterV[0].ID)+"/components", nil, 403, "forbidden")
+			// Nor may a regulator of another sector, or the committee for a
+			// case not referred to it (need-to-know).
+			e.fails("finance-regulator", "GET", "/api/v1/versions/"+itoa(e.f.RouterV[0].ID)+"/components", nil, 403, "forbidden")
+			e.fails("committee", "GET", "/api/v1/versions/"+itoa(e.f.RouterV[0].ID)+"/components", nil, 403, "forbidden")
 
 			// The case passes and is published; then the missing advisory
 			// arrives and flags the listed version for re-review.

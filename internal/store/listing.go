@@ -268,6 +268,11 @@ func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fa
 			return nil, err
 		}
 	}
+	if q.ListingID != 0 {
+		if err := s.hideSubject(ctx, a, q.ListingID, out); err != nil {
+			return nil, err
+		}
+	}
 	if out == nil {
 		out = []ListingAnswer{}
 		// A product version the register does not know was never
@@ -277,6 +282,35 @@ func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fa
 		}
 	}
 	return out, nil
+}
+
+// hideSubject keeps what a product version is from a caller outside the
+// scope of the listing it asked about by id: that caller named no product,
+// and the product of a result that is not public is part of the result
+// (the result's page is not found for the same reason). The answer says
+// only that a result exists and, to a buyer, whether it may be bought.
+func (s *Store) hideSubject(ctx context.Context, a review.Actor, listingID int64, answers []ListingAnswer) error {
+	var scope, number string
+	err := s.r.QueryRowContext(ctx, `SELECT l.scope, c.number FROM listings l JOIN cases c ON c.id = l.case_id WHERE l.id = $1`, listingID).Scan(&scope, &number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return wrap("listing", err)
+	}
+	c, err := s.loadCase(ctx, s.r, number)
+	if err != nil {
+		return err
+	}
+	if review.ScopeIncludes(review.Scope(scope), a, c.Sector, review.PartiesOf(a, c)) {
+		return nil
+	}
+	buyer := review.ProcurementView(a, c.Sector)
+	for i, ans := range answers {
+		answers[i] = ListingAnswer{Status: review.ListingNotDisclosed, AsOf: ans.AsOf,
+			Preferred: buyer && ans.Preferred, MustNotProcure: buyer && ans.MustNotProcure}
+	}
+	return nil
 }
 
 // answer fills in one version's status at a time.

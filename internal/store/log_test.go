@@ -81,14 +81,17 @@ func TestTransparencyLog(t *testing.T) {
 			if err != nil || entry.Kind != transparency.KindCommitment || len(entry.Entry) != 32 || bytes.Contains(entry.Entry, []byte(secret.Case)) {
 				t.Fatalf("public entry of the secret result: %+v %v", entry, err)
 			}
-			// Anonymous: not disclosed, no attestation, no procurement flags.
+			// Anonymous: not disclosed, no attestation, no procurement flags,
+			// and, asked by listing id, not even which product it is about.
 			anon, err := e.s.Listings(e.ctx, review.Actor{}, store.ListingQuery{ListingID: secret.ListingID})
-			if err != nil || len(anon) != 1 || anon[0].Status != review.ListingNotDisclosed || anon[0].Attestation != nil || anon[0].MustNotProcure || anon[0].Case != "" {
+			if err != nil || len(anon) != 1 || anon[0].Status != review.ListingNotDisclosed || anon[0].Attestation != nil || anon[0].MustNotProcure || anon[0].Case != "" ||
+				anon[0].Product != "" || anon[0].Provider != "" || anon[0].Version != "" || anon[0].PURL != "" {
 				t.Fatalf("anonymous answer: %+v %v", anon, err)
 			}
 			// The procurer learns only that it must not buy it.
 			buyer, err := e.s.Listings(e.ctx, e.f.Actors["procurer"], store.ListingQuery{ListingID: secret.ListingID})
-			if err != nil || len(buyer) != 1 || buyer[0].Status != review.ListingNotDisclosed || !buyer[0].MustNotProcure || buyer[0].Attestation != nil || buyer[0].Case != "" {
+			if err != nil || len(buyer) != 1 || buyer[0].Status != review.ListingNotDisclosed || !buyer[0].MustNotProcure || buyer[0].Attestation != nil || buyer[0].Case != "" ||
+				buyer[0].Product != "" {
 				t.Fatalf("procurer answer: %+v %v", buyer, err)
 			}
 

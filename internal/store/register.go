@@ -530,6 +530,15 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time, dst []r
 	switch {
 	case q.ListingID != 0:
 		if li, ok := g.listingAt.get(q.ListingID); ok {
+			if sc := scopes[g.listings[li].scope]; sc != review.ScopePublic {
+				// Outside its scope, a caller who names a listing learns
+				// only that it exists (see hideSubject); whether a
+				// signed-in caller is inside, the database decides.
+				if !a.Anonymous() {
+					return nil, false
+				}
+				return append(dst[:0], regPick{scope: sc, answer: ListingAnswer{Status: review.ListingNotDisclosed}}), true
+			}
 			found = append(found, g.listings[li].version)
 			if !g.listings[li].newer {
 				start = li

@@ -545,7 +545,8 @@ type Inventory struct {
 }
 
 // VersionInventory reads a version's inventory: the product's provider, and
-// the reviewers of a case on the version (mayReadInventory).
+// the reviewers of a case on the version (mayReadInventory); and of them
+// only those who may see the case whose SBOM it comes from.
 func (s *Store) VersionInventory(ctx context.Context, a review.Actor, versionID int64) (*Inventory, error) {
 	var provider int64
 	err := s.r.QueryRowContext(ctx, `SELECT p.provider_org_id FROM product_versions v JOIN products p ON p.id = v.product_id WHERE v.id = $1`, versionID).Scan(&provider)
@@ -563,13 +564,21 @@ func (s *Store) VersionInventory(ctx context.Context, a review.Actor, versionID 
 		return nil, review.Forbidden("read_inventory")
 	}
 	inv := &Inventory{VersionID: versionID, Components: []InventoryItem{}}
-	var report string
-	err = s.r.QueryRowContext(ctx, `SELECT id, report FROM sbom_analyses WHERE id = (SELECT MAX(analysis_id) FROM components WHERE version_id = $1)`, versionID).Scan(&inv.AnalysisID, &report)
+	var report, number string
+	err = s.r.QueryRowContext(ctx, `SELECT a.id, a.report, c.number FROM sbom_analyses a JOIN cases c ON c.id = a.case_id
+		WHERE a.id = (SELECT MAX(analysis_id) FROM components WHERE version_id = $1)`, versionID).Scan(&inv.AnalysisID, &report, &number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return inv, nil
 	}
 	if err != nil {
 		return nil, wrap("inventory", err)
+	}
+	c, err := s.loadCase(ctx, s.r, number)
+	if err != nil {
+		return nil, err
+	}
+	if !review.CanSee(a, c) {
+		return nil, review.Forbidden("read_inventory")
 	}
 	var rep scan.Report
 	if err := json.Unmarshal([]byte(report), &rep); err != nil {
