@@ -247,6 +247,30 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return int(v.Int64), nil
 }
 
+// appliedMigrations lists the migrations a database holds. Numbers may
+// have gaps (work on several branches takes numbers ahead), so a migration
+// counts as applied when its own number is recorded, not when a larger one
+// is: one numbered below the database's newest still runs when it arrives.
+func (s *Store) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	if _, err := s.SchemaVersion(ctx); err != nil { // creates the table
+		return nil, err
+	}
+	rows, err := s.w.QueryContext(ctx, `SELECT version FROM schema_version`)
+	if err != nil {
+		return nil, fmt.Errorf("schema_version: %w", err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("schema_version: %w", err)
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
+}
+
 // Migrate applies pending migrations, each in one transaction, then the job
 // queue's own migrations. On PostgreSQL an advisory lock keeps replicas
 // starting together from racing.
@@ -267,12 +291,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(1936221550)`)
 	}
-	cur, err := s.SchemaVersion(ctx)
+	applied, err := s.appliedMigrations(ctx)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		if m.version <= cur {
+		if applied[m.version] {
 			continue
 		}
 		err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -308,12 +332,14 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, err := s.SchemaVersion(ctx)
+	applied, err := s.appliedMigrations(ctx)
 	if err != nil {
 		return err
 	}
-	if cur < ms[len(ms)-1].version {
-		return fmt.Errorf("%w (at %d, binary needs %d)", ErrSchemaOutdated, cur, ms[len(ms)-1].version)
+	for _, m := range ms {
+		if !applied[m.version] {
+			return fmt.Errorf("%w (migration %s is not applied)", ErrSchemaOutdated, m.name)
+		}
 	}
 	if err := s.ensureCatalog(ctx); err != nil {
 		return err
