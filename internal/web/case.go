@@ -25,6 +25,9 @@ type caseData struct {
 	Labels    []string
 	// UploadError is a refused upload's message, shown beside the form.
 	UploadError string
+	// Letter: the decision letter's PDFs are offered, to the parties the
+	// letter goes to, once the decision is published.
+	Letter bool
 }
 
 // actionForm is one allowed action. Its fields are the inputs the
@@ -271,13 +274,18 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 		}
 	}
 	p := ui.newPage(r, "ui.case.title", &caseData{Case: c, Actions: forms,
-		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg})
+		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg,
+		Letter: c.State == review.StatePublished && slices.ContainsFunc(c.Parties, func(p string) bool { return slices.Contains(letterParties, p) })})
 	p.Error = msg
 	// After a refused POST the URL is the action's; the language switch
 	// must come back to the case, which GET serves.
 	p.Path = "/cases/" + c.Number
 	ui.render(w, r, status, "case", p)
 }
+
+// letterParties are the relations to a case whose holders receive its
+// decision letter (store.Letter).
+var letterParties = []string{"office", "applicant", "provider", "committee"}
 
 // fieldMessage renders an error naming its field by the label the form
 // shows for it ("Risk level, R2 …" rather than "areas.R2.level").

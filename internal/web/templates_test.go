@@ -17,6 +17,7 @@ import (
 
 	"shencha/internal/i18n"
 	"shencha/internal/review"
+	"shencha/internal/store"
 )
 
 func TestEveryPageParses(t *testing.T) {
@@ -33,6 +34,15 @@ func TestEveryPageParses(t *testing.T) {
 // storeEvents are the timeline entries the store writes that are not
 // actions of the transition table.
 var storeEvents = []string{"open", "add_evidence", "countersign", "condition_overdue", "analyse_sbom", "apply_vex", "rereview_flag"}
+
+// listingActions are the actions of the listing table.
+func listingActions() []review.ListingAction {
+	var out []review.ListingAction
+	for _, r := range review.ListingTable {
+		out = append(out, r.Action)
+	}
+	return out
+}
 
 // domains names every value a template may look up under a message prefix
 // ($.TP "state." .State and the like).
@@ -66,6 +76,9 @@ func domains() map[string][]string {
 		"orgkind.":    names(review.OrgKinds),
 		"method.":     names(review.Methods),
 		"sector.":     review.Sectors,
+		"listing_action.": append([]string{"publish"}, names(listingActions())...),
+		"doc.report.standing.": store.ConditionStandings,
+		"ui.report.pdf.":       i18n.Locales,
 	}
 }
 

@@ -78,7 +78,7 @@ type asset struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
-	"eligibility", "declare", "orgs", "users", "accreditations"}
+	"eligibility", "declare", "orgs", "users", "accreditations", "reports", "report"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -152,6 +152,10 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /lang", ui.post(ui.setLang))
 	mux.HandleFunc("GET /register", ui.register)
 	mux.HandleFunc("GET /results/{id}", ui.result)
+	mux.HandleFunc("GET /reports", ui.reports)
+	mux.HandleFunc("POST /reports", ui.post(ui.draftReport))
+	mux.HandleFunc("GET /reports/{id}", ui.reportPage)
+	mux.HandleFunc("POST /reports/{id}/publish", ui.post(ui.publishReport))
 	mux.HandleFunc("GET /dashboard", ui.dashboard)
 	mux.HandleFunc("GET /work", ui.work)
 	mux.HandleFunc("GET /cases/{number}", ui.casePage)
