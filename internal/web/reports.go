@@ -32,7 +32,7 @@ type reportsData struct {
 
 // reportForm is what was typed into the draft form.
 type reportForm struct {
-	ProviderID       int64
+	ProviderID           int64
 	PeriodFrom, PeriodTo string
 }
 
