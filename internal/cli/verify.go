@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -25,8 +27,13 @@ const verifyUsage = `usage:
   shencha verify ANSWER.json --key KEYS
   shencha verify --server URL [--listing N | --purl P | --cpe C | --digest D] [--as-of DATE] [--token T] --key KEYS
   shencha verify --consistency OLD_CHECKPOINT --server URL --key KEYS
+  shencha verify --document FILE.pdf --server URL [--token T] --key KEYS
+  shencha verify --document FILE.pdf DOCUMENT.json --key KEYS
 KEYS is the JSON of GET /log/key, or the keys the server prints (a file or the text itself;
---key may repeat). Without --key the keys are fetched from the server, which then vouches for itself.`
+--key may repeat). Without --key the keys are fetched from the server, which then vouches for itself.
+--document checks a PDF the office issued (a provider report, a decision letter): its SHA-256 is
+looked up on the server (GET /api/v1/documents/sha256:…; a letter needs a party's --token), or in
+DOCUMENT.json saved from that lookup, and its signed statement and log inclusion are checked.`
 
 // keyList collects --key values.
 type keyList []string
@@ -48,22 +55,30 @@ func verifyCmd(ctx context.Context, args []string, out io.Writer) error {
 	digest := fs.String("digest", "", "artifact digest to ask --server about")
 	asOf := fs.String("as-of", "", "date (YYYY-MM-DD) for --server")
 	consistency := fs.String("consistency", "", "a saved checkpoint to check against the server's current one")
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
+	document := fs.String("document", "", "a PDF the office issued, to check against its statement in the log")
+	// The one file argument may stand before, between or after the flags.
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
+	if len(files) > 1 {
+		return errors.New(verifyUsage)
 	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	}
+	file := strings.Join(files, "")
 	c := &client{base: strings.TrimRight(*srv, "/"), token: *token, http: &http.Client{Timeout: 30 * time.Second}}
 	trust, err := trustFrom(ctx, keys, c, out)
 	if err != nil {
 		return err
 	}
 	switch {
+	case *document != "":
+		return verifyDocument(ctx, c, *document, file, trust, out)
 	case *consistency != "":
 		if c.base == "" {
 			return errors.New(verifyUsage)
@@ -285,5 +300,50 @@ func verifyConsistency(ctx context.Context, c *client, oldFile string, trust tra
 		return fmt.Errorf("consistency: %w", err)
 	}
 	fmt.Fprintf(out, "OK   the log %s of size %d extends the saved checkpoint of size %d\n", newer.Origin, newer.Size, older.Size)
+	return nil
+}
+
+// verifyDocument checks an issued PDF: its SHA-256 names its statement,
+// which must be signed by a verdict key, say it is about this very file,
+// and be in the log under a checkpoint the log key signed. The statement
+// comes from the server or from a saved lookup (saved).
+func verifyDocument(ctx context.Context, c *client, pdfFile, saved string, trust transparency.Trust, out io.Writer) error {
+	pdf, err := os.ReadFile(pdfFile)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(pdf)
+	digest := hex.EncodeToString(sum[:])
+	var b []byte
+	switch {
+	case saved != "":
+		if b, err = os.ReadFile(saved); err != nil {
+			return err
+		}
+	case c.base != "":
+		if b, err = c.get(ctx, "/api/v1/documents/sha256:"+digest); err != nil {
+			return fmt.Errorf("%s (SHA-256 %s): %w\nthe server knows no document with this digest: the file is not as issued, or it is a letter for parties you do not sign in as (--token)", pdfFile, digest, err)
+		}
+	default:
+		return errors.New("verify --document needs --server or a saved DOCUMENT.json\n" + verifyUsage)
+	}
+	var doc struct {
+		Attestation *transparency.Attestation `json:"attestation"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("document: %w", err)
+	}
+	v, err := transparency.VerifyDocument(doc.Attestation, trust, digest)
+	if err != nil {
+		fmt.Fprintf(out, "FAIL %s (SHA-256 %s): %v\n", pdfFile, digest, err)
+		return fmt.Errorf("%s does not verify", pdfFile)
+	}
+	p := v.Statement.Predicate
+	what := fmt.Sprintf("provider report %d on %s, %s to %s", p.Report, p.Provider, p.PeriodFrom, p.PeriodTo)
+	if p.Kind == transparency.DocDecisionLetter {
+		what = fmt.Sprintf("decision letter of case %s to %s", p.Case, p.Provider)
+	}
+	fmt.Fprintf(out, "OK   %s is the %s (%s) issued %s, SHA-256 %s; log entry %d of %d under %s\n",
+		pdfFile, what, p.Language, p.IssuedAt, digest, v.Index, v.Checkpoint.Size, v.Checkpoint.Origin)
 	return nil
 }

@@ -1,6 +1,7 @@
 // Package jobs runs shencha's background work on the job queue kept in the
 // same database (riverqueue/river): review clocks' overdue checks, listing
-// expiry, overdue conditions, and a periodic sweep as a backstop. Jobs are
+// expiry, overdue conditions, a periodic sweep as a backstop, and the
+// drafting of each quarter's provider reports. Jobs are
 // inserted by the store in the transaction of the change that causes them;
 // this package only works them.
 package jobs
@@ -18,10 +19,28 @@ import (
 
 // SweepEvery is how often the backstop sweep runs; AnchorEvery how often
 // the audit chain's head is anchored in the transparency log.
+// ReportsEvery how often the job looks for the quarter's provider reports
+// to draft (each quarter's are drafted once, on the first run after it
+// ends).
 var (
-	SweepEvery  = 15 * time.Minute
-	AnchorEvery = 10 * time.Minute
+	SweepEvery   = 15 * time.Minute
+	AnchorEvery  = 10 * time.Minute
+	ReportsEvery = 24 * time.Hour
 )
+
+type reportsWorker struct {
+	river.WorkerDefaults[store.QuarterlyReportsArgs]
+	s   *store.Store
+	log *slog.Logger
+}
+
+func (w *reportsWorker) Work(ctx context.Context, j *river.Job[store.QuarterlyReportsArgs]) error {
+	n, err := w.s.DraftQuarterlyReports(ctx)
+	if n > 0 {
+		w.log.Info("provider reports drafted for the quarter just ended; the office publishes them", "drafts", n)
+	}
+	return err
+}
 
 type anchorWorker struct {
 	river.WorkerDefaults[store.AnchorAuditArgs]
@@ -102,6 +121,7 @@ func Start(ctx context.Context, s *store.Store, log *slog.Logger) (*river.Client
 	river.AddWorker(workers, &sweepWorker{s: s, log: log})
 	river.AddWorker(workers, &advisoryWorker{s: s, log: log})
 	river.AddWorker(workers, &anchorWorker{s: s})
+	river.AddWorker(workers, &reportsWorker{s: s, log: log})
 	client, err := river.NewClient(s.RiverDriver(), &river.Config{
 		Logger:  log,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
@@ -111,6 +131,8 @@ func Start(ctx context.Context, s *store.Store, log *slog.Logger) (*river.Client
 				func() (river.JobArgs, *river.InsertOpts) { return store.SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(AnchorEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return store.AnchorAuditArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(ReportsEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return store.QuarterlyReportsArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
 	if err != nil {

@@ -64,6 +64,7 @@ func (s *Server) register() {
 	s.registerEvaluation()
 	s.registerSupplyChain()
 	s.registerLog()
+	s.registerReports()
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {

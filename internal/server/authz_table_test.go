@@ -199,6 +199,22 @@ var table = []rule{
 	// The decision letter goes to the parties to the decision: the office,
 	// the committee that decided, the provider and the applicant.
 	{route: "GET /api/v1/cases/{number}/letter", allow: "office regulator:own committee:assigned provider:own requester:own ciio:own"},
+	// The letter's PDF goes to the same parties; looked up by its digest, a
+	// letter (a commitment in the log) answers its parties only.
+	{route: "GET /api/v1/cases/{number}/letter.pdf", allow: "office regulator:own committee:assigned provider:own requester:own ciio:own"},
+	{route: "GET /api/v1/documents/{digest}", allow: "office regulator:own committee:assigned provider:own requester:own ciio:own"},
+	// Provider reports (Art. 14): published ones are public; a draft (the
+	// fixture's) is the national office's, which drafts and publishes.
+	{route: "GET /api/v1/provider-reports", allow: "public"},
+	{route: "POST /api/v1/provider-reports", allow: "office", body: `{}`},
+	{route: "GET /api/v1/provider-reports/{id}", allow: "office"},
+	{route: "GET /api/v1/provider-reports/{id}/pdf", allow: "office"},
+	{route: "GET /reports", allow: "public"},
+	{route: "POST /reports", allow: "office"},
+	{route: "GET /reports/{id}", allow: "office"},
+	// Last of the report's rows: the office's publication makes it public.
+	{route: "POST /api/v1/provider-reports/{id}/publish", allow: "office"},
+	{route: "POST /reports/{id}/publish", allow: "office"},
 	// The whole evaluation (every lab's findings) is for those who assess
 	// and decide; a lab reads its own findings.
 	{route: "GET /api/v1/cases/{number}/oscal", allow: "office regulator:own committee:assigned expert:assigned"},

@@ -21,6 +21,7 @@ import (
 	"shencha/internal/blob"
 	"shencha/internal/catalog"
 	"shencha/internal/demo"
+	"shencha/internal/document"
 	"shencha/internal/review"
 	"shencha/internal/server"
 	"shencha/internal/signature"
@@ -77,6 +78,9 @@ type caseIDs struct {
 	material, evidence int64
 	sbom, planItem     int64
 	criterion          string
+	// letter is the SHA-256 of its decision letter's PDF (a salted
+	// commitment in the log: only the letter's parties may look it up).
+	letter string
 }
 
 // matrix is the running server and the fixture the checks name.
@@ -94,6 +98,8 @@ type matrix struct {
 	// one: a request that is allowed spends its own.
 	tokens map[string]int64
 	keys   map[string]string
+	// report is a draft provider report of provider1's (the office's).
+	report int64
 	// pageKeys: a second throwaway key per asker, for the page that revokes.
 	pageKeys map[string]string
 	// accreditation, advisory, catalogue version, static file: the same
@@ -269,6 +275,10 @@ func (m *matrix) build(ctx context.Context) {
 		t.Fatalf("fixture: %d re-review flags, want F's and G's", n)
 	}
 	m.advisory = late
+	today := s.Now().UTC().Format(time.DateOnly)
+	rep, err := s.GenerateProviderReport(ctx, f.Actors["office"], f.Orgs["provider1"].ID, "2026-01-01", today)
+	m.must(err, "provider report")
+	m.report = rep.ID
 	flags, err := s.RereviewFlags(ctx, f.Actors["office"], true)
 	m.must(err, "flags")
 	office := f.Actors["office"]
@@ -295,6 +305,9 @@ func (m *matrix) build(ctx context.Context) {
 				x.evidence = e.ID
 			}
 		}
+		d, err := s.LetterPDF(ctx, office, x.number, "en", document.DecisionLetter)
+		m.must(err, "letter")
+		x.letter = d.SHA256
 		if x.flag == 0 || x.material == 0 || x.sbom == 0 || x.evidence == 0 {
 			t.Fatalf("fixture: case %s lacks a resource: %+v", x.number, x)
 		}
@@ -523,6 +536,10 @@ func (m *matrix) value(a asker, c *caseIDs, prev, param string) (string, bool) {
 		return m.advisory, true
 	case "rereview-flags/id":
 		return itoa(c.flag), true
+	case "provider-reports/id", "reports/id":
+		return itoa(m.report), true
+	case "documents/digest":
+		return c.letter, true
 	case "catalog/version":
 		return m.catVer, true
 	case "entries/index":

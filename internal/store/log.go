@@ -208,17 +208,17 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 			kind        string
 			entry, salt []byte
 			envelope    string
-			event       sql.NullInt64
+			event, doc  sql.NullInt64
 			createdAt   string
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, kind, entry, envelope, salt, listing_event_id, created_at FROM log_queue ORDER BY id LIMIT $1`, max)
+		rows, err := tx.QueryContext(ctx, `SELECT id, kind, entry, envelope, salt, listing_event_id, document_id, created_at FROM log_queue ORDER BY id LIMIT $1`, max)
 		if err != nil {
 			return wrap("sequence", err)
 		}
 		var batch []queued
 		for rows.Next() {
 			var q queued
-			if err := rows.Scan(&q.id, &q.kind, &q.entry, &q.envelope, &q.salt, &q.event, &q.createdAt); err != nil {
+			if err := rows.Scan(&q.id, &q.kind, &q.entry, &q.envelope, &q.salt, &q.event, &q.doc, &q.createdAt); err != nil {
 				rows.Close()
 				return wrap("sequence", err)
 			}
@@ -246,9 +246,9 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 			return review.Internal(err)
 		}
 		now := ts(s.Now())
-		if err := insertRows(ctx, tx, `INSERT INTO log_entries (idx, kind, entry, envelope, salt, listing_event_id, created_at) VALUES `, 7, len(batch), func(i int) []any {
+		if err := insertRows(ctx, tx, `INSERT INTO log_entries (idx, kind, entry, envelope, salt, listing_event_id, document_id, created_at) VALUES `, 8, len(batch), func(i int) []any {
 			q := batch[i]
-			return []any{size + int64(i), q.kind, q.entry, q.envelope, q.salt, q.event, now}
+			return []any{size + int64(i), q.kind, q.entry, q.envelope, q.salt, q.event, q.doc, now}
 		}); err != nil {
 			return err
 		}
@@ -523,19 +523,30 @@ func (s *Store) attestation(ctx context.Context, eventID int64) (*transparency.A
 	if pending {
 		return a, nil
 	}
+	if err := s.prove(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// prove gives an attestation of an entry in the log its inclusion proof and
+// the checkpoint it is proved against: the newest held in memory, or read.
+func (s *Store) prove(ctx context.Context, a *transparency.Attestation) error {
+	idx := a.Index
 	head := s.head.Load()
 	if head == nil || head.Size <= idx {
 		h, err := s.Checkpoint(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		head = &h
 	}
+	var err error
 	if a.InclusionProof, err = s.InclusionProof(ctx, idx, head.Size); err != nil {
-		return nil, err
+		return err
 	}
 	a.Checkpoint = head.Note
-	return a, nil
+	return nil
 }
 
 // attestationStmt is attestation's query, prepared once: SQLite spends

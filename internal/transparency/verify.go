@@ -14,7 +14,8 @@ import (
 type Attestation struct {
 	Envelope *Envelope `json:"envelope,omitempty"`
 	Salt     string    `json:"salt,omitempty"`
-	// Kind is the entry's kind (KindVerdict or KindCommitment).
+	// Kind is the entry's kind (KindVerdict, KindDocument or
+	// KindCommitment).
 	Kind string `json:"kind"`
 	// Index is the entry's index in the log; Pending is true when the
 	// statement is signed but not yet in the log (the sequencer runs
@@ -58,9 +59,9 @@ func (a *Attestation) Entry() ([]byte, error) {
 	}
 	env := a.Envelope.Marshal()
 	switch a.Kind {
-	case KindVerdict:
+	case KindVerdict, KindDocument:
 		if a.Salt != "" {
-			return nil, fmt.Errorf("%w: a public verdict has no salt", ErrSalt)
+			return nil, fmt.Errorf("%w: a public %s has no salt", ErrSalt, a.Kind)
 		}
 		return env, nil
 	case KindCommitment:
@@ -78,36 +79,54 @@ func (a *Attestation) Entry() ([]byte, error) {
 // envelope or its salted commitment) in the checkpoint's tree. The error
 // says which step failed.
 func Verify(a *Attestation, trust Trust) (Verified, error) {
-	if a == nil {
-		return Verified{}, errors.New("no attestation")
-	}
-	if a.Pending {
-		return Verified{}, ErrPending
-	}
-	cp, err := OpenCheckpoint([]byte(a.Checkpoint), trust.LogKeys)
+	payload, cp, err := a.open(trust)
 	if err != nil {
-		return Verified{}, fmt.Errorf("checkpoint: %w", err)
-	}
-	if a.Envelope == nil {
-		return Verified{}, fmt.Errorf("envelope: %w: missing", ErrEnvelope)
-	}
-	if a.Envelope.PayloadType != PayloadType {
-		return Verified{}, fmt.Errorf("envelope: %w: payload type %q, want %q", ErrEnvelope, a.Envelope.PayloadType, PayloadType)
-	}
-	payload, err := a.Envelope.Open(trust.VerdictKeys)
-	if err != nil {
-		return Verified{}, fmt.Errorf("envelope: %w", err)
+		return Verified{}, err
 	}
 	st, err := ParseStatement(payload)
 	if err != nil {
 		return Verified{}, err
 	}
-	entry, err := a.Entry()
-	if err != nil {
-		return Verified{}, fmt.Errorf("entry: %w", err)
-	}
-	if err := VerifyInclusion(entry, a.Index, a.InclusionProof, cp); err != nil {
-		return Verified{}, fmt.Errorf("inclusion: %w", err)
+	if err := a.included(cp); err != nil {
+		return Verified{}, err
 	}
 	return Verified{Statement: st, Index: a.Index, Checkpoint: cp}, nil
+}
+
+// open checks the checkpoint's and the envelope's signatures and returns
+// the signed payload and the checkpoint.
+func (a *Attestation) open(trust Trust) ([]byte, Checkpoint, error) {
+	if a == nil {
+		return nil, Checkpoint{}, errors.New("no attestation")
+	}
+	if a.Pending {
+		return nil, Checkpoint{}, ErrPending
+	}
+	cp, err := OpenCheckpoint([]byte(a.Checkpoint), trust.LogKeys)
+	if err != nil {
+		return nil, cp, fmt.Errorf("checkpoint: %w", err)
+	}
+	if a.Envelope == nil {
+		return nil, cp, fmt.Errorf("envelope: %w: missing", ErrEnvelope)
+	}
+	if a.Envelope.PayloadType != PayloadType {
+		return nil, cp, fmt.Errorf("envelope: %w: payload type %q, want %q", ErrEnvelope, a.Envelope.PayloadType, PayloadType)
+	}
+	payload, err := a.Envelope.Open(trust.VerdictKeys)
+	if err != nil {
+		return nil, cp, fmt.Errorf("envelope: %w", err)
+	}
+	return payload, cp, nil
+}
+
+// included checks the attestation's entry is in the checkpoint's tree.
+func (a *Attestation) included(cp Checkpoint) error {
+	entry, err := a.Entry()
+	if err != nil {
+		return fmt.Errorf("entry: %w", err)
+	}
+	if err := VerifyInclusion(entry, a.Index, a.InclusionProof, cp); err != nil {
+		return fmt.Errorf("inclusion: %w", err)
+	}
+	return nil
 }

@@ -316,10 +316,10 @@ func (ui *UI) fillCalendar(r *http.Request, _ review.Actor, d *adminData) error 
 // catalogue), as the API bounds a catalogue.
 const maxDocument = 4 << 20
 
-// document reads a document sent through a form: the chosen file if there
+// formDocument reads a document sent through a form: the chosen file if there
 // is one, else what was pasted into the text area. A form without a file
 // input may be sent urlencoded.
-func document(w http.ResponseWriter, r *http.Request, field, text string) ([]byte, error) {
+func formDocument(w http.ResponseWriter, r *http.Request, field, text string) ([]byte, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxDocument+64<<10)
 	if err := r.ParseMultipartForm(maxDocument); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		var tooBig *http.MaxBytesError
@@ -345,7 +345,7 @@ func document(w http.ResponseWriter, r *http.Request, field, text string) ([]byt
 // loadCalendar loads a year of holidays as POST /api/v1/calendar does,
 // from an uploaded holiday-cn file or the same JSON pasted.
 func (ui *UI) loadCalendar(w http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
-	data, err := document(w, r, "file", "text")
+	data, err := formDocument(w, r, "file", "text")
 	if err == nil {
 		_, err = ui.cfg.Store.LoadCalendarYear(r.Context(), a, data)
 	}
@@ -369,7 +369,7 @@ func (ui *UI) fillCatalog(r *http.Request, a review.Actor, d *adminData) error {
 
 // loadCatalog stores a new catalogue version as proposed (admin).
 func (ui *UI) loadCatalog(w http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
-	data, err := document(w, r, "catalog", "text")
+	data, err := formDocument(w, r, "catalog", "text")
 	if err == nil {
 		_, err = ui.cfg.Store.LoadCatalog(r.Context(), a, data)
 	}

@@ -37,6 +37,9 @@ type caseData struct {
 	// Eval is the evaluation: plan, evidence, findings and their matrix,
 	// and the forms of the visitor's part in it (evaluation.go).
 	Eval *evaluation
+	// Letter: the decision letter's PDFs are offered, to the parties the
+	// letter goes to, once the decision is published.
+	Letter bool
 }
 
 // supplementItem is a request for material, with the files its answer
@@ -364,6 +367,7 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 			msg = text
 		}
 	}
+	d.Letter = c.State == review.StatePublished && slices.ContainsFunc(c.Parties, func(p string) bool { return slices.Contains(letterParties, p) })
 	p := ui.newPage(r, "ui.case.title", d)
 	p.Error = msg
 	// After a refused POST the URL is the action's; the language switch
@@ -382,6 +386,10 @@ func (d *caseData) form(name string) *formState {
 	}
 	return d.Eval.form(name)
 }
+
+// letterParties are the relations to a case whose holders receive its
+// decision letter (store.Letter).
+var letterParties = []string{"office", "applicant", "provider", "committee"}
 
 // fieldMessage renders an error naming its field by the label the form
 // shows for it ("Risk level, R2 …" rather than "areas.R2.level").

@@ -36,6 +36,15 @@ func TestEveryPageParses(t *testing.T) {
 // actions of the transition table.
 var storeEvents = []string{"open", "add_evidence", "countersign", "condition_overdue", "analyse_sbom", "apply_vex", "rereview_flag"}
 
+// listingActions are the actions of the listing table.
+func listingActions() []review.ListingAction {
+	var out []review.ListingAction
+	for _, r := range review.ListingTable {
+		out = append(out, r.Action)
+	}
+	return out
+}
+
 // domains names every value a template may look up under a message prefix
 // ($.TP "state." .State and the like).
 func domains() map[string][]string {
@@ -51,30 +60,33 @@ func domains() map[string][]string {
 		in = append(in, name)
 	}
 	return map[string][]string{
-		"state.":      names(review.States),
-		"listing.":    names(listing),
-		"role.":       names(review.Roles),
-		"scope.":      names(review.Scopes),
-		"outcome.":    names(review.Outcomes),
-		"clock.":      review.ClockNames(),
-		"trigger.":    names(review.Triggers),
-		"category.":   names(review.Categories),
-		"assignment.": names([]review.AssignmentKind{review.AssignLab, review.AssignExpert}),
-		"label.":      names(review.Labels),
-		"input.":      in,
-		"area.":       review.RiskAreas,
-		"risk.":       names(review.RiskLevels),
-		"action.":     actions,
-		"orgkind.":    names(review.OrgKinds),
-		"ownerkind.":  names(review.OwnerKinds),
-		"method.":     names(review.Methods),
-		"sector.":     review.Sectors,
-		"severity.":   names(catalog.Severities),
-		"finding.":    names(catalog.Statuses),
-		"dimension.":  names(catalog.Dimensions),
-		"evidence.":   names(review.EvidenceKindList),
-		"tie.":        names(review.TieKinds),
-		"catalog.":    {store.CatalogProposed, store.CatalogApproved, store.CatalogRejected},
+		"state.":               names(review.States),
+		"listing.":             names(listing),
+		"role.":                names(review.Roles),
+		"scope.":               names(review.Scopes),
+		"outcome.":             names(review.Outcomes),
+		"clock.":               review.ClockNames(),
+		"trigger.":             names(review.Triggers),
+		"category.":            names(review.Categories),
+		"assignment.":          names([]review.AssignmentKind{review.AssignLab, review.AssignExpert}),
+		"label.":               names(review.Labels),
+		"input.":               in,
+		"area.":                review.RiskAreas,
+		"risk.":                names(review.RiskLevels),
+		"action.":              actions,
+		"orgkind.":             names(review.OrgKinds),
+		"ownerkind.":           names(review.OwnerKinds),
+		"method.":              names(review.Methods),
+		"sector.":              review.Sectors,
+		"severity.":            names(catalog.Severities),
+		"finding.":             names(catalog.Statuses),
+		"dimension.":           names(catalog.Dimensions),
+		"evidence.":            names(review.EvidenceKindList),
+		"tie.":                 names(review.TieKinds),
+		"catalog.":             {store.CatalogProposed, store.CatalogApproved, store.CatalogRejected},
+		"listing_action.":      append([]string{"publish"}, names(listingActions())...),
+		"doc.report.standing.": store.ConditionStandings,
+		"ui.report.pdf.":       i18n.Locales,
 	}
 }
 

@@ -92,7 +92,8 @@ type asset struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
-	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report", "intake", "ties", "calendar", "catalog", "keys"}
+	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report", "intake", "ties", "calendar", "catalog", "keys",
+	"reports", "providerreport"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -182,6 +183,10 @@ func (ui *UI) routes() []route {
 		{"POST /lang", ui.post(ui.setLang)},
 		{"GET /register", ui.register},
 		{"GET /results/{id}", ui.result},
+		{"GET /reports", ui.reports},
+		{"POST /reports", ui.post(ui.draftReport)},
+		{"GET /reports/{id}", ui.providerReportPage},
+		{"POST /reports/{id}/publish", ui.post(ui.publishReport)},
 		{"GET /dashboard", ui.dashboard},
 		{"GET /work", ui.work},
 		{"GET /cases/{number}", ui.casePage},
