@@ -36,6 +36,9 @@ type Config struct {
 	// Rates limit each client of the public register and log (zero:
 	// DefaultRates).
 	Rates Rates
+	// WebhookPrivate lets webhook subscriptions point to loopback and
+	// private addresses (closed networks, tests).
+	WebhookPrivate bool
 }
 
 // Server serves the API and the web UI.

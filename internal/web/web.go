@@ -88,7 +88,7 @@ type asset struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
-	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report", "intake", "ties", "calendar", "catalog", "keys"}
+	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report", "intake", "ties", "calendar", "catalog", "keys", "notifications"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -205,6 +205,10 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /catalog", ui.adminAction("catalog", "load_catalog", onlyAdmin, ui.loadCatalog))
 	mux.HandleFunc("POST /catalog/{version}/approve", ui.adminAction("catalog", "approve_catalog", onlyCommittee, ui.decideCatalog(true)))
 	mux.HandleFunc("POST /catalog/{version}/reject", ui.adminAction("catalog", "reject_catalog", onlyCommittee, ui.decideCatalog(false)))
+	mux.HandleFunc("GET /notifications", ui.notifications)
+	mux.HandleFunc("POST /notifications/read", ui.post(ui.readAllNotifications))
+	mux.HandleFunc("POST /notifications/{id}/read", ui.post(ui.readNotification))
+	mux.HandleFunc("POST /notifications/contact", ui.post(ui.setContact))
 	mux.HandleFunc("GET /keys", ui.adminGet("keys"))
 	mux.HandleFunc("GET /keys/{org}", ui.adminGet("keys"))
 	mux.HandleFunc("POST /keys/{org}", ui.adminAction("keys", "add_signing_key", keyKeepers, ui.addKey))
@@ -259,6 +263,8 @@ type page struct {
 	Data any
 	// Error is a message shown above the page's content.
 	Error string
+	// Unread counts the visitor's unread notifications, for the header.
+	Unread int
 }
 
 // T renders a message of the catalogue; kv are parameter name, value pairs.
@@ -311,7 +317,12 @@ func (p *page) OtherLang() string {
 }
 
 func (ui *UI) newPage(r *http.Request, title string, data any) *page {
-	return &page{ui: ui, Lang: i18n.FromRequest(r), Actor: ui.cfg.Actor(r), Title: title, Path: r.URL.RequestURI(), Data: data}
+	p := &page{ui: ui, Lang: i18n.FromRequest(r), Actor: ui.cfg.Actor(r), Title: title, Path: r.URL.RequestURI(), Data: data}
+	if !p.Actor.Anonymous() {
+		// A failure leaves the badge out; the page itself still shows.
+		p.Unread, _ = ui.cfg.Store.UnreadCount(r.Context(), p.Actor)
+	}
+	return p
 }
 
 // render executes a page into a buffer first, so a template error becomes
