@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -27,6 +28,7 @@ import (
 	"shencha/internal/blob"
 	"shencha/internal/demo"
 	"shencha/internal/jobs"
+	"shencha/internal/notify"
 	"shencha/internal/review"
 	"shencha/internal/server"
 	"shencha/internal/signature"
@@ -232,6 +234,13 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	rateSession := fs.Float64("rate-session", server.DefaultRates.Session, "requests/s for a signed-in browser session")
 	rateToken := fs.Float64("rate-token", server.DefaultRates.Token, "requests/s for an API token")
 	pprofAddr := fs.String("pprof", "", "also serve Go's runtime profiles (net/http/pprof) on this loopback address, for diagnosis")
+	baseURL := fs.String("base-url", "", "the platform's public address, for links in e-mails (default: from --addr)")
+	smtpAddr := fs.String("smtp-addr", "", "SMTP server (host:port) that notification e-mails go through; none: no e-mails")
+	smtpFrom := fs.String("smtp-from", "", "sender of notification e-mails, e.g. 'shencha <noreply@example.cn>'")
+	smtpUser := fs.String("smtp-user", "", "SMTP user name, when the server wants authentication")
+	smtpPassword := fs.String("smtp-password", "", "SMTP password (better: the environment variable SHENCHA_SMTP_PASSWORD, which ps does not show)")
+	remindDays := fs.Int("remind-days", 3, "remind a clock's owner this many working days before its deadline (0: no reminders)")
+	hooksPrivate := fs.Bool("webhook-allow-private", false, "let webhook subscriptions point to loopback and private addresses (closed networks, tests)")
 	if demoMode {
 		fs.Lookup("data-dir").DefValue = ""
 		dbf.dataDir = ""
@@ -325,7 +334,25 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	s.TieLookback = time.Duration(*tieYears) * 365 * 24 * time.Hour
 	s.SessionIdle = *sessionIdle
-	client, err := jobs.Start(ctx, s, log)
+	if *remindDays < 0 {
+		return errors.New("--remind-days: 0 or more working days")
+	}
+	s.RemindDays = *remindDays
+	opts := jobs.Options{BaseURL: *baseURL, Hooks: notify.NewHooks(*hooksPrivate)}
+	if opts.BaseURL == "" {
+		opts.BaseURL = "http://" + *addr
+		if *cert != "" {
+			opts.BaseURL = "https://" + *addr
+		}
+	}
+	if *smtpAddr != "" {
+		opts.Mailer = &notify.Mailer{Addr: *smtpAddr, From: *smtpFrom, User: *smtpUser, Password: cmp.Or(*smtpPassword, os.Getenv("SHENCHA_SMTP_PASSWORD"))}
+		if err := opts.Mailer.Check(); err != nil {
+			return err
+		}
+		s.EmailNotifications = true
+	}
+	client, err := jobs.Start(ctx, s, log, opts)
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
@@ -334,7 +361,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	go s.RunSequencer(seqCtx, time.Second, func(err error) { log.Error("log sequencer", "err", err) })
 	handler, err := server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: tlsConfig != nil,
 		MaxUpload: *maxUpload, MaxBody: *maxBody, SessionTTL: *sessionTTL,
-		Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken}})
+		Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken}, WebhookPrivate: *hooksPrivate})
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,18 @@ func TestEveryErrorCodeHasAMessage(t *testing.T) {
 	}
 }
 
+// Every notice the store may leave has its message: the in-app text and
+// the e-mail's subject are rendered from it at read time.
+func TestEveryNoticeHasAMessage(t *testing.T) {
+	for _, code := range review.NoticeCodes {
+		for _, l := range Locales {
+			if !Has(l, "notify."+code) {
+				t.Errorf("locale %s has no message for notice %q", l, code)
+			}
+		}
+	}
+}
+
 func TestT(t *testing.T) {
 	got := T("en", "error.field_required", map[string]string{"field": "reason"})
 	if got != "reason is required." {

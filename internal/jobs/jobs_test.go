@@ -20,12 +20,7 @@ import (
 func TestTimerJobsRun(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
-			s := storetest.Open(t, b)
-			f, err := demo.Seed(ctx, s, demo.DefaultPassword, auth.Cheap)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ctx, s, f := seeded(t, b)
 			// Submitted on Monday 2025-01-06: the 10-working-day screening
 			// clock ran out long before today.
 			s.Now = func() time.Time { return time.Date(2025, 1, 6, 2, 0, 0, 0, time.UTC) }
@@ -38,7 +33,7 @@ func TestTimerJobsRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Now = time.Now
-			client, err := jobs.Start(ctx, s, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			client, err := jobs.Start(ctx, s, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +77,7 @@ func TestQuarterlyReportsJob(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Now = func() time.Time { return time.Date(2026, 4, 1, 2, 0, 0, 0, time.UTC) } // Q2 has begun
-			client, err := jobs.Start(ctx, s, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			client, err := jobs.Start(ctx, s, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

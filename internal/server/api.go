@@ -61,6 +61,7 @@ func (s *Server) register() {
 	s.handle("POST", "/api/v1/ties", "declare a tie between a lab or expert and a provider (admin)", false, s.createTie)
 	s.handle("POST", "/api/v1/calendar", "load a year of official holidays (admin; holiday-cn JSON)", false, s.loadCalendar)
 	s.handle("GET", "/api/v1/audit/verify", "verify the audit chain (admin)", false, s.verifyAudit)
+	s.registerNotifications()
 	s.registerEvaluation()
 	s.registerSupplyChain()
 	s.registerLog()
@@ -200,12 +201,9 @@ func valuesID(q url.Values, name string) (int64, error) {
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := store.CaseFilter{State: review.State(q.Get("state")), Cursor: q.Get("cursor")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil {
-			return review.Invalid("limit", "field_invalid", "rule", "an integer")
-		}
-		f.Limit = n
+	var err error
+	if f.Limit, err = limitParam(r); err != nil {
+		return err
 	}
 	page, err := s.cfg.Store.ListCases(r.Context(), actor(r), f)
 	if err != nil {

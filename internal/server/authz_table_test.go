@@ -97,6 +97,22 @@ const multipartBody = "--B\r\nContent-Disposition: form-data; name=\"label\"\r\n
 const multipartNoFile = "--B\r\nContent-Disposition: form-data; name=\"label\"\r\n\r\nother\r\n--B--\r\n"
 
 var table = []rule{
+	// Notifications: each person's own; webhooks: a subscriber's (the
+	// procurer's in the fixture), which buyers and the office may create.
+	{route: "GET /api/v1/notifications", allow: "signed-in"},
+	{route: "POST /api/v1/notifications/{id}/read", allow: "provider:own"},
+	{route: "POST /api/v1/notifications/read", allow: "signed-in"},
+	{route: "GET /api/v1/me/contact", allow: "signed-in"},
+	{route: "PUT /api/v1/me/contact", allow: "signed-in", body: `{"email":"not an address"}`},
+	{route: "GET /api/v1/webhooks", allow: "office regulator procurer ciio"},
+	{route: "POST /api/v1/webhooks", allow: "office regulator procurer ciio", body: `{}`},
+	{route: "GET /api/v1/webhooks/{id}/deliveries", allow: "procurer"},
+	{route: "DELETE /api/v1/webhooks/{id}", allow: "procurer"},
+	{route: "GET /notifications", allow: "signed-in"},
+	{route: "POST /notifications/read", allow: "signed-in"},
+	{route: "POST /notifications/{id}/read", allow: "provider:own"},
+	{route: "POST /notifications/contact", allow: "signed-in", body: "email=not+an+address"},
+
 	// Health, the API's description, signing in and out, tokens.
 	{route: "GET /healthz", allow: "public"},
 	{route: "GET /api/v1/openapi.json", allow: "public"},

@@ -100,6 +100,9 @@ type matrix struct {
 	keys   map[string]string
 	// report is a draft provider report of provider1's (the office's).
 	report int64
+	// notice is one of provider1's notifications; hook the procurer's
+	// webhook subscription.
+	notice, hook int64
 	// pageKeys: a second throwaway key per asker, for the page that revokes.
 	pageKeys map[string]string
 	// accreditation, advisory, catalogue version, static file: the same
@@ -279,6 +282,15 @@ func (m *matrix) build(ctx context.Context) {
 	rep, err := s.GenerateProviderReport(ctx, f.Actors["office"], f.Orgs["provider1"].ID, "2026-01-01", today)
 	m.must(err, "provider report")
 	m.report = rep.ID
+	notes, err := s.Notifications(ctx, f.Actors["provider1"], "", 1)
+	m.must(err, "notifications")
+	if len(notes.Items) == 0 {
+		t.Fatal("fixture: provider1 has no notification")
+	}
+	m.notice = notes.Items[0].ID
+	hook, err := s.CreateWebhook(ctx, f.Actors["procurer"], "https://203.0.113.10/shencha")
+	m.must(err, "webhook")
+	m.hook = hook.ID
 	flags, err := s.RereviewFlags(ctx, f.Actors["office"], true)
 	m.must(err, "flags")
 	office := f.Actors["office"]
@@ -536,6 +548,10 @@ func (m *matrix) value(a asker, c *caseIDs, prev, param string) (string, bool) {
 		return m.advisory, true
 	case "rereview-flags/id":
 		return itoa(c.flag), true
+	case "notifications/id":
+		return itoa(m.notice), true
+	case "webhooks/id":
+		return itoa(m.hook), true
 	case "provider-reports/id", "reports/id":
 		return itoa(m.report), true
 	case "documents/digest":

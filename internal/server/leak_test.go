@@ -178,7 +178,7 @@ func TestMarkerLeaks(t *testing.T) {
 				c.Rates = server.Rates{Anonymous: 1e9, Session: 1e9, Token: 1e9} // the crawl is one busy client
 			})
 			// The job queue runs as under serve, logging to the same log.
-			client, err := jobs.Start(l.ctx, l.s, logger)
+			client, err := jobs.Start(l.ctx, l.s, logger, jobs.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

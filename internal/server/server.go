@@ -39,6 +39,9 @@ type Config struct {
 	// Timeouts bound slow clients (zero: DefaultTimeouts); HTTPServer
 	// applies them.
 	Timeouts Timeouts
+	// WebhookPrivate lets webhook subscriptions point to loopback and
+	// private addresses (closed networks, tests).
+	WebhookPrivate bool
 }
 
 // Server serves the API and the web UI.

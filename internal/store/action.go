@@ -82,6 +82,9 @@ func (s *Store) ApplyAction(ctx context.Context, a review.Actor, number string, 
 		if err := s.event(ctx, tx, c.ID, string(act), from, to, a, in); err != nil {
 			return err
 		}
+		if err := s.notifyAction(ctx, tx, a, c.Number, act, from, to, &in); err != nil {
+			return err
+		}
 		c.State = to
 		return s.audit(ctx, tx, a, "case."+string(act), "case:"+number, map[string]any{"from": from, "to": to})
 	})

@@ -138,6 +138,10 @@ func (s *Store) extendClock(ctx context.Context, tx *sql.Tx, caseID int64, name 
 		if err := s.saveClock(ctx, tx, caseID, &live[i]); err != nil {
 			return err
 		}
+		// A new deadline: its owner is reminded of it once more.
+		if _, err := tx.ExecContext(ctx, `UPDATE clocks SET reminded_at = '' WHERE id = $1`, live[i].ID); err != nil {
+			return wrap("extend clock", err)
+		}
 		return s.scheduleClockCheck(ctx, tx, &live[i])
 	}
 	e := review.Conflict("clock_not_extendable", "clock", name)

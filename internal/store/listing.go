@@ -95,6 +95,9 @@ func (s *Store) listingEvent(ctx context.Context, tx *sql.Tx, listingID int64, s
 	if err := s.stateVerdict(ctx, tx, eventID); err != nil {
 		return err
 	}
+	if err := s.notifyListing(ctx, tx, a, listingID, eventID, st, action, reason); err != nil {
+		return err
+	}
 	s.registerChanged(tx)
 	return s.audit(ctx, tx, a, "listing."+action, "listing:"+itoa(listingID), map[string]string{"status": string(st), "reason": reason})
 }

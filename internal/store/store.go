@@ -64,6 +64,12 @@ type Store struct {
 	// TieLookback is how long a tie that ended still bars assigning a lab
 	// or an expert to the provider's cases (zero: review.DefaultTieLookback).
 	TieLookback time.Duration
+	// RemindDays is how many working days before a clock's deadline its
+	// owner is reminded (0: no reminders).
+	RemindDays int
+	// EmailNotifications says notifications to users with an e-mail
+	// address are also e-mailed (serve sets it when SMTP is configured).
+	EmailNotifications bool
 
 	cal atomic.Pointer[calendar.Calendar]
 	adv advisoryCache
@@ -99,7 +105,7 @@ func IsPostgres(dsn string) bool {
 // Open connects to dsn: a postgres:// URL, or the path of a SQLite file.
 // It does not migrate; call Migrate, or CheckSchema to refuse an old schema.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{Now: time.Now, Budgets: defaultBudgets(), Validity: 3 * 365 * 24 * time.Hour, logWake: make(chan struct{}, 1), reg: newRegister(), dirty: map[*sql.Tx]bool{}}
+	s := &Store{Now: time.Now, Budgets: defaultBudgets(), Validity: 3 * 365 * 24 * time.Hour, RemindDays: 3, logWake: make(chan struct{}, 1), reg: newRegister(), dirty: map[*sql.Tx]bool{}}
 	s.cal.Store(calendar.Default())
 	keys, err := transparency.NewKeys("shencha.invalid/ephemeral")
 	if err != nil {

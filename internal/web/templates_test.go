@@ -87,6 +87,7 @@ func domains() map[string][]string {
 		"listing_action.":      append([]string{"publish"}, names(listingActions())...),
 		"doc.report.standing.": store.ConditionStandings,
 		"ui.report.pdf.":       i18n.Locales,
+		"ui.lang.name.":        i18n.Locales,
 	}
 }
 

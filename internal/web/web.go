@@ -93,7 +93,7 @@ type asset struct {
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
 	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report", "intake", "ties", "calendar", "catalog", "keys",
-	"reports", "providerreport"}
+	"reports", "providerreport", "notifications"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -227,6 +227,10 @@ func (ui *UI) routes() []route {
 		{"POST /catalog", ui.adminAction("catalog", "load_catalog", onlyAdmin, ui.loadCatalog)},
 		{"POST /catalog/{version}/approve", ui.adminAction("catalog", "approve_catalog", onlyCommittee, ui.decideCatalog(true))},
 		{"POST /catalog/{version}/reject", ui.adminAction("catalog", "reject_catalog", onlyCommittee, ui.decideCatalog(false))},
+		{"GET /notifications", ui.notifications},
+		{"POST /notifications/read", ui.post(ui.readAllNotifications)},
+		{"POST /notifications/{id}/read", ui.post(ui.readNotification)},
+		{"POST /notifications/contact", ui.post(ui.setContact)},
 		{"GET /keys", ui.adminGet("keys")},
 		{"GET /keys/{org}", ui.adminGet("keys")},
 		{"POST /keys/{org}", ui.adminAction("keys", "add_signing_key", keyKeepers, ui.addKey)},
@@ -340,6 +344,8 @@ type page struct {
 	Data any
 	// Error is a message shown above the page's content.
 	Error string
+	// Unread counts the visitor's unread notifications, for the header.
+	Unread int
 }
 
 // T renders a message of the catalogue; kv are parameter name, value pairs.
@@ -392,7 +398,12 @@ func (p *page) OtherLang() string {
 }
 
 func (ui *UI) newPage(r *http.Request, title string, data any) *page {
-	return &page{ui: ui, Lang: i18n.FromRequest(r), Actor: ui.cfg.Actor(r), Title: title, Path: r.URL.RequestURI(), Data: data}
+	p := &page{ui: ui, Lang: i18n.FromRequest(r), Actor: ui.cfg.Actor(r), Title: title, Path: r.URL.RequestURI(), Data: data}
+	if !p.Actor.Anonymous() {
+		// A failure leaves the badge out; the page itself still shows.
+		p.Unread, _ = ui.cfg.Store.UnreadCount(r.Context(), p.Actor)
+	}
+	return p
 }
 
 // render executes a page into a buffer first, so a template error becomes
