@@ -225,6 +225,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	rateAnon := fs.Float64("rate-anonymous", server.DefaultRates.Anonymous, "requests/s one anonymous client may make to the register and log")
 	rateSession := fs.Float64("rate-session", server.DefaultRates.Session, "requests/s for a signed-in browser session")
 	rateToken := fs.Float64("rate-token", server.DefaultRates.Token, "requests/s for an API token")
+	reportsPerHour := fs.Float64("reports-per-hour", server.DefaultRates.ReportsPerHour, "public reports (举报) one client address may file in an hour")
 	pprofAddr := fs.String("pprof", "", "also serve Go's runtime profiles (net/http/pprof) on this loopback address, for diagnosis")
 	if demoMode {
 		fs.Lookup("data-dir").DefValue = ""
@@ -255,6 +256,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	defer s.Close()
 	var demoKeys string
+	var demoReport store.ReportReceipt
 	if demoMode {
 		if err := s.Migrate(ctx); err != nil {
 			return err
@@ -274,6 +276,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 				return err
 			}
 			if err := demo.SeedCases(ctx, s, f); err != nil {
+				return err
+			}
+			if demoReport, err = demo.SeedReports(ctx, s, f); err != nil {
 				return err
 			}
 			if demoKeys, err = writeDemoKeys(dbf.dataDir, f); err != nil {
@@ -307,7 +312,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	defer stopSeq()
 	go s.RunSequencer(seqCtx, time.Second, func(err error) { log.Error("log sequencer", "err", err) })
 	handler, err := server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: *cert != "", MaxUpload: *maxUpload,
-		Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken}})
+		Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken, ReportsPerHour: *reportsPerHour}})
 	if err != nil {
 		return err
 	}
@@ -340,6 +345,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		}
 		if demoKeys != "" {
 			fmt.Fprintf(out, "  the demo labs' and providers' own signing keys (for shencha sign): %s\n", demoKeys)
+		}
+		if demoReport.Receipt != "" {
+			fmt.Fprintf(out, "  a public report awaits triage: receipt %s, check code %s (%s/report/status)\n", demoReport.Receipt, demoReport.Code, url)
 		}
 		fmt.Fprintf(out, "  try: curl -s %s/api/v1/login -d '{\"username\":\"office\",\"password\":%q}'\n", url, *password)
 	}

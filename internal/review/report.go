@@ -44,7 +44,10 @@ const (
 	TriageReReview TriageAction = "re_review"
 )
 
-// TriageActions lists the actions with the status each leads to.
+// TriageActionList lists the triage actions in the order forms offer them.
+var TriageActionList = []TriageAction{TriageDismiss, TriageLink, TriageReReview}
+
+// TriageActions maps each triage action to the status it leads to.
 var TriageActions = map[TriageAction]ReportStatus{
 	TriageDismiss:  ReportDismissed,
 	TriageLink:     ReportLinked,

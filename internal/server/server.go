@@ -44,6 +44,8 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []route
 	limits limiter
+	// filings limits the public reports each client files in an hour.
+	filings limiter
 }
 
 type route struct {
@@ -69,9 +71,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Rates == (Rates{}) {
 		cfg.Rates = DefaultRates
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	if cfg.Rates.ReportsPerHour == 0 {
+		cfg.Rates.ReportsPerHour = DefaultRates.ReportsPerHour
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), filings: limiter{keep: time.Hour}}
 	s.register()
-	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status, File: s.pageFile,
+	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status, File: s.pageFile, Report: s.pageReport,
 		SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies, PasswordParams: PasswordParams})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"shencha/internal/review"
 )
@@ -317,7 +318,7 @@ func (s *Store) report(ctx context.Context, a review.Actor, id int64) (ReportVie
 	}
 	v.Allowed = []review.TriageAction{}
 	if v.Status == review.ReportReceived {
-		v.Allowed = []review.TriageAction{review.TriageDismiss, review.TriageLink, review.TriageReReview}
+		v.Allowed = review.TriageActionList
 	}
 	return v, nil
 }
@@ -449,4 +450,22 @@ func (s *Store) BlobNamed(ctx context.Context, digest string) (bool, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM materials WHERE digest = $1) + (SELECT COUNT(*) FROM public_report_files WHERE digest = $1)`, digest).Scan(&n)
 	return n > 0, wrap("blob named", err)
+}
+
+// FindProviders finds at most limit providers whose name contains name,
+// case-insensitively, for a reporter choosing whom a report is about.
+// Providers' names are public: the register names them.
+func (s *Store) FindProviders(ctx context.Context, name string, limit int) ([]review.Org, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, review.Required("q")
+	}
+	if len(name) > 200 {
+		return nil, review.Invalid("q", "field_too_long", "max", "200")
+	}
+	return queryAll(ctx, s.r, "find providers", `SELECT id, kind, name, sector FROM orgs WHERE kind = $1 AND LOWER(name) LIKE $2 ESCAPE '\' ORDER BY id LIMIT $3`,
+		func(r *sql.Rows) (review.Org, error) {
+			var o review.Org
+			return o, r.Scan(&o.ID, &o.Kind, &o.Name, &o.Sector)
+		}, review.OrgProvider, likePattern(name), limit)
 }
