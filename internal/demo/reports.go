@@ -25,7 +25,7 @@ func SeedReports(ctx context.Context, s *store.Store, f *Fixture) (store.ReportR
 	if err != nil {
 		return rc, fmt.Errorf("seed report: %w", err)
 	}
-	list, err := s.Reports(ctx, f.Actors["office"], review.ReportReceived, 0)
+	list, err := s.Reports(ctx, f.Actors["office"], store.ReportFilter{Status: review.ReportReceived})
 	if err != nil {
 		return rc, err
 	}

@@ -106,8 +106,8 @@ func (s *Server) rateCheck(w http.ResponseWriter, r *http.Request, viaCookie boo
 // filingAllowed takes one of the reports a client may file in an hour, or
 // refuses with how long to wait. The client is its address, whoever is
 // signed in: a report is filed as the public. The API and the web page
-// both ask, each before reading the report, so a refused page keeps what
-// was typed.
+// both ask before reading the report, so nothing of a refused one is
+// read or stored, and the page answers in HTML, not as the API would.
 func (s *Server) filingAllowed(w http.ResponseWriter, r *http.Request) error {
 	n := s.cfg.Rates.ReportsPerHour
 	ok, wait := s.filings.allow("ip:"+clientIP(r), n/3600, n, time.Now())

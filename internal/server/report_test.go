@@ -228,6 +228,10 @@ func TestReportsOverAPI(t *testing.T) {
 				if code := e.do("office", "POST", "/api/v1/reports/"+itoa(id)+"/triage", review.Triage{Action: review.TriageLink, Case: c.Number, Reason: "Taken into the review."}, &tv); code != 200 || tv.Status != review.ReportLinked {
 					t.Fatalf("triage: %d %+v", code, tv)
 				}
+				var linked struct{ Items []store.ReportSummary }
+				if code := e.do("office", "GET", "/api/v1/reports?case="+c.Number, nil, &linked); code != 200 || len(linked.Items) != 1 || linked.Items[0].ID != id {
+					t.Errorf("the case's reports: %d %+v", code, linked)
+				}
 				var st store.PublicReportStatus
 				e.do("", "GET", "/api/v1/reports/status?receipt="+rc.Receipt+"&code="+rc.Code, nil, &st)
 				if st.Status != review.ReportLinked || st.Reason != "Taken into the review." || strings.Contains(st.Reason, c.Number) {

@@ -135,15 +135,16 @@ func (s *Store) FileReport(ctx context.Context, in review.NewReport, files []Rep
 	}
 	now := s.Now()
 	rc := ReportReceipt{Status: review.ReportReceived, FiledAt: ts(now)}
-	random := make([]byte, review.CheckCodeLen)
-	rand.Read(random)
-	rc.Code = review.FormatCheckCode(random)
+	secret := make([]byte, review.CheckCodeLen)
+	rand.Read(secret)
+	rc.Code = review.FormatCheckCode(secret)
 	code, _ := review.NormalizeCheckCode(rc.Code)
 	// Receipt numbers are random, so they cannot be counted through; on
 	// the rare repeat of one, draw again.
+	number := make([]byte, review.ReceiptRandom)
 	for range 5 {
-		rand.Read(random[:review.ReceiptRandom])
-		rc.Receipt = review.FormatReceipt(now.In(chinaTime).Year(), random[:review.ReceiptRandom])
+		rand.Read(number)
+		rc.Receipt = review.FormatReceipt(now.In(chinaTime).Year(), number)
 		err := s.tx(ctx, func(tx *sql.Tx) error {
 			var id int64
 			err := tx.QueryRowContext(ctx, `INSERT INTO public_reports (receipt, code_sha256, product_id, provider_org_id, subject, description,
@@ -243,26 +244,33 @@ func readerSector(a review.Actor) (string, error) {
 // MaxReportList is how many reports one list answers.
 const MaxReportList = 200
 
+// ReportFilter narrows the office's list of reports.
+type ReportFilter struct {
+	Status review.ReportStatus
+	// Case lists the reports linked to a case, or that opened it.
+	Case  string
+	Limit int
+}
+
 // Reports lists the reports the office may read, those awaiting triage
 // first (the longest waiting first), then the triaged ones, newest first.
-// status narrows the list to one status.
-func (s *Store) Reports(ctx context.Context, a review.Actor, status review.ReportStatus, limit int) ([]ReportSummary, error) {
+func (s *Store) Reports(ctx context.Context, a review.Actor, f ReportFilter) ([]ReportSummary, error) {
 	sector, err := readerSector(a)
 	if err != nil {
 		return nil, err
 	}
-	if status != "" && !contains(review.ReportStatuses, status) {
-		return nil, review.Invalid("status", "field_unknown_value", "value", string(status))
+	if f.Status != "" && !contains(review.ReportStatuses, f.Status) {
+		return nil, review.Invalid("status", "field_unknown_value", "value", string(f.Status))
 	}
-	if limit <= 0 {
-		limit = 50
+	if f.Limit <= 0 {
+		f.Limit = 50
 	}
-	if limit > MaxReportList {
+	if f.Limit > MaxReportList {
 		return nil, review.Invalid("limit", "field_out_of_range", "min", "1", "max", strconv.Itoa(MaxReportList))
 	}
-	return queryAll(ctx, s.r, "reports", `SELECT `+reportColumns+reportFrom+`WHERE `+reportVisible+` AND ($2 = '' OR r.status = $2)
-		ORDER BY CASE WHEN r.status = 'received' THEN 0 ELSE 1 END, CASE WHEN r.status = 'received' THEN r.id ELSE -r.id END LIMIT $3`,
-		scanReportSummary, sector, string(status), limit)
+	return queryAll(ctx, s.r, "reports", `SELECT `+reportColumns+reportFrom+`WHERE `+reportVisible+` AND ($2 = '' OR r.status = $2) AND ($3 = '' OR c.number = $3)
+		ORDER BY CASE WHEN r.status = 'received' THEN 0 ELSE 1 END, CASE WHEN r.status = 'received' THEN r.id ELSE -r.id END LIMIT $4`,
+		scanReportSummary, sector, string(f.Status), f.Case, f.Limit)
 }
 
 // Report reads one report for the office, with its reporter's contact and

@@ -85,7 +85,7 @@ func TestPublicReports(t *testing.T) {
 			})
 
 			t.Run("OnlyTheOfficeReads", func(t *testing.T) {
-				list, err := e.s.Reports(e.ctx, office, "", 0)
+				list, err := e.s.Reports(e.ctx, office, store.ReportFilter{})
 				if err != nil || len(list) != 2 {
 					t.Fatalf("office list: %+v %v", list, err)
 				}
@@ -102,7 +102,7 @@ func TestPublicReports(t *testing.T) {
 					t.Error("the office's read of a report is not audited")
 				}
 				for _, who := range []string{"provider1", "provider2", "lab1", "expert1", "committee", "admin", "procurer", "ciio", "cii", "association"} {
-					if _, err := e.s.Reports(e.ctx, e.actor(t, who), "", 0); !review.IsKind(err, review.KindForbidden) {
+					if _, err := e.s.Reports(e.ctx, e.actor(t, who), store.ReportFilter{}); !review.IsKind(err, review.KindForbidden) {
 						t.Errorf("%s lists reports: %v", who, err)
 					}
 					if _, err := e.s.Report(e.ctx, e.actor(t, who), list[0].ID, ""); !review.IsKind(err, review.KindForbidden) {
@@ -112,7 +112,7 @@ func TestPublicReports(t *testing.T) {
 						t.Errorf("%s reads a report's file: %v", who, err)
 					}
 				}
-				if _, err := e.s.Reports(e.ctx, review.Actor{}, "", 0); !review.IsKind(err, review.KindUnauthorized) {
+				if _, err := e.s.Reports(e.ctx, review.Actor{}, store.ReportFilter{}); !review.IsKind(err, review.KindUnauthorized) {
 					t.Errorf("the public lists reports: %v", err)
 				}
 				f, err := e.s.OpenReportFile(e.ctx, office, list[0].ID, v.Attachments[0].ID, "127.0.0.1")
@@ -123,7 +123,7 @@ func TestPublicReports(t *testing.T) {
 
 			t.Run("SectorRegulatorReadsItsSector", func(t *testing.T) {
 				fin := e.actor(t, "finance-regulator")
-				if list, err := e.s.Reports(e.ctx, fin, "", 0); err != nil || len(list) != 0 {
+				if list, err := e.s.Reports(e.ctx, fin, store.ReportFilter{}); err != nil || len(list) != 0 {
 					t.Fatalf("the finance regulator sees reports outside its sector: %+v %v", list, err)
 				}
 				if _, err := e.s.Report(e.ctx, fin, 1, ""); !review.IsKind(err, review.KindNotFound) {
@@ -131,7 +131,7 @@ func TestPublicReports(t *testing.T) {
 				}
 				// A finance-sector review of the router brings its reports in.
 				e.open(t, "finance-regulator", review.NewCase{Trigger: review.TriggerStateRequest, ProductID: e.f.Router.ID, VersionIDs: versionIDs(e.f.RouterV)})
-				list, err := e.s.Reports(e.ctx, fin, "", 0)
+				list, err := e.s.Reports(e.ctx, fin, store.ReportFilter{})
 				if err != nil || len(list) != 1 || list[0].Receipt != named.Receipt {
 					t.Errorf("after a finance case on the router: %+v %v", list, err)
 				}
@@ -167,7 +167,7 @@ func TestPublicReports(t *testing.T) {
 			})
 
 			t.Run("Triage", func(t *testing.T) {
-				list, _ := e.s.Reports(e.ctx, office, review.ReportReceived, 0)
+				list, _ := e.s.Reports(e.ctx, office, store.ReportFilter{Status: review.ReportReceived})
 				var namedID, anonID int64
 				for _, r := range list {
 					if r.Receipt == named.Receipt {
@@ -223,6 +223,13 @@ func TestPublicReports(t *testing.T) {
 				}
 				if e.rows(t, "cases") != cases+1 {
 					t.Error("the re-review is not one new case")
+				}
+				// The office finds each report from its case.
+				for number, want := range map[string]string{"CSR-2026-0003": anon.Receipt, v.Case: named.Receipt} {
+					list, err := e.s.Reports(e.ctx, office, store.ReportFilter{Case: number})
+					if err != nil || len(list) != 1 || list[0].Receipt != want {
+						t.Errorf("reports of %s: %+v %v", number, list, err)
+					}
 				}
 			})
 		})

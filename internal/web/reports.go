@@ -215,7 +215,7 @@ func (ui *UI) reports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &reportsData{Status: r.URL.Query().Get("status"), Limit: reportsLimit}
-	if d.Items, err = ui.cfg.Store.Reports(r.Context(), a, review.ReportStatus(d.Status), reportsLimit); err != nil {
+	if d.Items, err = ui.cfg.Store.Reports(r.Context(), a, store.ReportFilter{Status: review.ReportStatus(d.Status), Limit: reportsLimit}); err != nil {
 		ui.fail(w, r, err)
 		return
 	}

@@ -133,6 +133,14 @@ func TestReportPages(t *testing.T) {
 			t.Errorf("the reporter's status:\n%s", body)
 		}
 
+		// The office finds the report on the case; the provider, a party, does not.
+		if _, _, page := office.do("GET", "/cases/CSR-2026-0004", nil, en, "en"); !strings.Contains(section(page, `id="case-report-list"`, "</ul>"), receipt) {
+			t.Errorf("the office's case page does not list the report")
+		}
+		if _, _, page := signedIn(t, base, "provider1").do("GET", "/cases/CSR-2026-0004", nil, en, "en"); strings.Contains(page, receipt) || strings.Contains(page, "case-reports") {
+			t.Errorf("the provider's case page tells of the report")
+		}
+
 		// Nobody else reads the queue or a report.
 		for _, who := range []string{"provider1", "lab1", "expert1", "committee", "admin", "procurer"} {
 			c := signedIn(t, base, who)
