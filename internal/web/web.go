@@ -93,7 +93,7 @@ type asset struct {
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
 	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report", "intake", "ties", "calendar", "catalog", "keys",
-	"report_new", "report_receipt", "report_status", "reports", "public_report"}
+	"report_new", "report_receipt", "report_status", "public_reports", "public_report"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
@@ -200,9 +200,9 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /report", ui.post(ui.fileReport))
 	mux.HandleFunc("GET /report/status", ui.reportStatusForm)
 	mux.HandleFunc("POST /report/status", ui.post(ui.checkReportStatus))
-	mux.HandleFunc("GET /reports", ui.reports)
-	mux.HandleFunc("GET /reports/{id}", ui.publicReport)
-	mux.HandleFunc("POST /reports/{id}/triage", ui.post(ui.triageReport))
+	mux.HandleFunc("GET /public-reports", ui.publicReports)
+	mux.HandleFunc("GET /public-reports/{id}", ui.publicReport)
+	mux.HandleFunc("POST /public-reports/{id}/triage", ui.post(ui.triageReport))
 	mux.HandleFunc("GET /admin/orgs", ui.adminGet("orgs"))
 	mux.HandleFunc("POST /admin/orgs", ui.adminAction("orgs", "create_org", onlyAdmin, ui.createOrg))
 	mux.HandleFunc("GET /admin/users", ui.adminGet("users"))

@@ -16,7 +16,7 @@ var reportPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR a screenshot of the 
 var (
 	receiptRE = regexp.MustCompile(`id="receipt-number">([^<]+)<`)
 	codeRE    = regexp.MustCompile(`id="receipt-code">([^<]+)<`)
-	reportRE  = regexp.MustCompile(`href="/reports/([0-9]+)"`)
+	reportRE  = regexp.MustCompile(`href="/public-reports/([0-9]+)"`)
 )
 
 // fileReport files a report from the page as an anonymous visitor and
@@ -98,14 +98,14 @@ func TestReportPages(t *testing.T) {
 	t.Run("OfficeTriages", func(t *testing.T) {
 		receipt, code := fileReport(t, base, []string{"about", router, "description", "Firmware calls an unknown server.", "contact_name", "Zhao", "contact_phone", "010 1234 5678"})
 		office := signedIn(t, base, "office")
-		_, _, body := office.do("GET", "/reports", nil, en, "en")
-		if !strings.Contains(body, receipt) || !strings.Contains(body, `id="nav-reports"`) {
+		_, _, body := office.do("GET", "/public-reports", nil, en, "en")
+		if !strings.Contains(body, receipt) || !strings.Contains(body, `id="nav-publicreports"`) {
 			t.Fatalf("the queue lacks %s:\n%s", receipt, body)
 		}
 		i := strings.Index(body, receipt)
 		m := reportRE.FindAllStringSubmatch(body[:i+len(receipt)+2], -1)
 		id := m[len(m)-1][1]
-		status, _, page := office.do("GET", "/reports/"+id, nil, en, "en")
+		status, _, page := office.do("GET", "/public-reports/"+id, nil, en, "en")
 		if status != 200 || !strings.Contains(page, "Zhao") || !strings.Contains(page, "010 1234 5678") || !strings.Contains(page, `href="/api/v1/reports/`+id+`/files/`) {
 			t.Fatalf("the report page: %d\n%s", status, page)
 		}
@@ -115,16 +115,16 @@ func TestReportPages(t *testing.T) {
 			}
 		}
 		// A case the office does not have: refused, the reason kept.
-		status, _, page = office.do("POST", "/reports/"+id+"/triage", url.Values{"action": {"link"}, "reason": {"Taken into the review."}, "case": {"CSR-2026-0999"}}, en, "en")
+		status, _, page = office.do("POST", "/public-reports/"+id+"/triage", url.Values{"action": {"link"}, "reason": {"Taken into the review."}, "case": {"CSR-2026-0999"}}, en, "en")
 		if status != 400 || !strings.Contains(pageError(page), "Case to link to") || !strings.Contains(page, ">Taken into the review.</textarea>") ||
 			!strings.Contains(page, `value="link" required checked`) {
 			t.Fatalf("a link to no case: %d %s", status, pageError(page))
 		}
-		status, h, _ := office.do("POST", "/reports/"+id+"/triage", url.Values{"action": {"link"}, "reason": {"Taken into the review."}, "case": {"CSR-2026-0004"}}, en, "en")
-		if status != http.StatusSeeOther || h.Get("Location") != "/reports/"+id+"#triage" {
+		status, h, _ := office.do("POST", "/public-reports/"+id+"/triage", url.Values{"action": {"link"}, "reason": {"Taken into the review."}, "case": {"CSR-2026-0004"}}, en, "en")
+		if status != http.StatusSeeOther || h.Get("Location") != "/public-reports/"+id+"#triage" {
 			t.Fatalf("link: %d %q", status, h.Get("Location"))
 		}
-		_, _, page = office.do("GET", "/reports/"+id, nil, en, "en")
+		_, _, page = office.do("GET", "/public-reports/"+id, nil, en, "en")
 		if !strings.Contains(page, `id="report-case">CSR-2026-0004`) || strings.Contains(page, `id="triage-form"`) {
 			t.Errorf("after the link:\n%s", page)
 		}
@@ -144,16 +144,16 @@ func TestReportPages(t *testing.T) {
 		// Nobody else reads the queue or a report.
 		for _, who := range []string{"provider1", "lab1", "expert1", "committee", "admin", "procurer"} {
 			c := signedIn(t, base, who)
-			for _, p := range []string{"/reports", "/reports/" + id} {
+			for _, p := range []string{"/public-reports", "/public-reports/" + id} {
 				if status, _, body := c.do("GET", p, nil, en, "en"); status != 403 || strings.Contains(body, "Zhao") {
 					t.Errorf("%s GET %s: %d", who, p, status)
 				}
 			}
 		}
-		if status, _, _ := signedIn(t, base, "finance-regulator").do("GET", "/reports/"+id, nil); status != 404 {
+		if status, _, _ := signedIn(t, base, "finance-regulator").do("GET", "/public-reports/"+id, nil); status != 404 {
 			t.Errorf("the finance regulator reads a report outside its sector: %d", status)
 		}
-		if status, h, _ := newClient(t, base).do("GET", "/reports", nil); status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
+		if status, h, _ := newClient(t, base).do("GET", "/public-reports", nil); status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
 			t.Errorf("signed out: %d %q", status, h.Get("Location"))
 		}
 	})
@@ -170,14 +170,14 @@ func TestReportLeaksNothing(t *testing.T) {
 		"description", "description " + marker, "contact_name", "name " + marker, "contact_email", "x" + strings.ToLower(marker) + "@example.cn",
 		"contact_phone", "+86 10 1111 2222"})
 	office := signedIn(t, base, "office")
-	_, _, body := office.do("GET", "/reports", nil)
+	_, _, body := office.do("GET", "/public-reports", nil)
 	id := reportRE.FindStringSubmatch(body)[1]
-	status, h, _ := office.do("POST", "/reports/"+id+"/triage", url.Values{"action": {"re_review"}, "reason": {"A re-review is open."},
+	status, h, _ := office.do("POST", "/public-reports/"+id+"/triage", url.Values{"action": {"re_review"}, "reason": {"A re-review is open."},
 		"summary": {"Re-review of the HX-9000 3.1.0's remote access."}})
 	if status != http.StatusSeeOther {
 		t.Fatalf("re-review: %d %q", status, h.Get("Location"))
 	}
-	_, _, page := office.do("GET", "/reports/"+id, nil)
+	_, _, page := office.do("GET", "/public-reports/"+id, nil)
 	m := regexp.MustCompile(`id="report-case">(CSR-2026-[0-9]+)<`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no re-review case on the report:\n%s", page)
@@ -188,7 +188,7 @@ func TestReportLeaksNothing(t *testing.T) {
 	}
 
 	paths := []string{"/dashboard", "/work", "/intake", "/products", "/register?product=HX", "/results/1", "/cases/" + reReview, "/cases/CSR-2026-0001",
-		"/reports", "/reports/" + id, "/report", "/report/status?receipt=" + receipt,
+		"/public-reports", "/public-reports/" + id, "/report", "/report/status?receipt=" + receipt,
 		"/api/v1/cases", "/api/v1/cases/" + reReview, "/api/v1/cases/CSR-2026-0001", "/api/v1/reports", "/api/v1/reports/" + id,
 		"/api/v1/listings?purl=pkg:generic/huaxin/hx-9000@3.1.0", "/api/v1/rereview-flags", "/api/v1/overdue", "/api/v1/audit/verify"}
 	users := []string{"", "provider1", "provider2", "lab1", "lab2", "expert1", "committee", "admin", "ciio", "cii", "procurer", "finance-regulator", "association"}

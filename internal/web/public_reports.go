@@ -19,7 +19,7 @@ import (
 // so the page and the API refuse the same things and store files the same
 // way; the reporter is given the receipt number and check code once, and
 // checks the status at /report/status. The office works the reports at
-// /reports: the queue, and each report with the triage its store allows.
+// /public-reports: the queue, and each report with the triage its store allows.
 
 // maxHits bounds each kind of subject one search offers.
 const maxHits = 20
@@ -208,7 +208,7 @@ func (reportsData) Statuses() []string { return names(review.ReportStatuses) }
 // reportsLimit is how many reports the queue shows.
 const reportsLimit = 100
 
-func (ui *UI) reports(w http.ResponseWriter, r *http.Request) {
+func (ui *UI) publicReports(w http.ResponseWriter, r *http.Request) {
 	a, err := ui.roleActor(r, "read_reports", review.RoleOffice)
 	if err != nil {
 		ui.fail(w, r, err)
@@ -219,7 +219,7 @@ func (ui *UI) reports(w http.ResponseWriter, r *http.Request) {
 		ui.fail(w, r, err)
 		return
 	}
-	ui.render(w, r, http.StatusOK, "reports", ui.newPage(r, "ui.reports.title", d))
+	ui.render(w, r, http.StatusOK, "public_reports", ui.newPage(r, "ui.publicreports.title", d))
 }
 
 // publicReportData is one report for the office, with its triage form.
@@ -253,8 +253,8 @@ func (ui *UI) showPublicReport(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	d := &publicReportData{Report: v, Triage: t}
-	p := ui.newPage(r, "ui.reports.report_title", d)
-	p.Path = "/reports/" + strconv.FormatInt(id, 10)
+	p := ui.newPage(r, "ui.publicreports.report_title", d)
+	p.Path = "/public-reports/" + strconv.FormatInt(id, 10)
 	if refused != nil {
 		d.ErrorField = refused.Field
 		p.Error = fieldMessage(p.Lang, refused)
@@ -282,5 +282,5 @@ func (ui *UI) triageReport(w http.ResponseWriter, r *http.Request) {
 		ui.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/reports/"+url.PathEscape(r.PathValue("id"))+"#triage", http.StatusSeeOther)
+	http.Redirect(w, r, "/public-reports/"+url.PathEscape(r.PathValue("id"))+"#triage", http.StatusSeeOther)
 }

@@ -64,7 +64,7 @@ func TestBrowserPublicReport(t *testing.T) {
 	screenshot(t, ctx, dir, "report-receipt.zh-CN")
 
 	// The office links the report to the router's running review.
-	signInTo(t, ctx, base, "office", "/reports", "#reports-list")
+	signInTo(t, ctx, base, "office", "/public-reports", "#reports-list")
 	do(t, ctx,
 		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#reports-list a")].find(a => a.textContent === "`+receipt+`").click()`),
 		chromedp.WaitVisible(chromedp.CSS("#triage-form")),
@@ -88,7 +88,7 @@ func TestBrowserPublicReport(t *testing.T) {
 	}
 	switchLanguage(t, ctx, "en")
 	screenshot(t, ctx, dir, "public-report.en")
-	do(t, ctx, chromedp.Navigate(base+"/reports"), chromedp.WaitVisible(chromedp.CSS("#reports-list")))
+	do(t, ctx, chromedp.Navigate(base+"/public-reports"), chromedp.WaitVisible(chromedp.CSS("#reports-list")))
 	screenshot(t, ctx, dir, "reports.en")
 	switchLanguage(t, ctx, "zh-CN")
 	screenshot(t, ctx, dir, "reports.zh-CN")
