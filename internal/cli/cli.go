@@ -233,6 +233,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	rateAnon := fs.Float64("rate-anonymous", server.DefaultRates.Anonymous, "requests/s one anonymous client may make to the register and log")
 	rateSession := fs.Float64("rate-session", server.DefaultRates.Session, "requests/s for a signed-in browser session")
 	rateToken := fs.Float64("rate-token", server.DefaultRates.Token, "requests/s for an API token")
+	reportsPerHour := fs.Float64("reports-per-hour", server.DefaultRates.ReportsPerHour, "public reports (举报) one client address may file in an hour")
 	pprofAddr := fs.String("pprof", "", "also serve Go's runtime profiles (net/http/pprof) on this loopback address, for diagnosis")
 	baseURL := fs.String("base-url", "", "the platform's public address, for links in e-mails (default: from --addr)")
 	smtpAddr := fs.String("smtp-addr", "", "SMTP server (host:port) that notification e-mails go through; none: no e-mails")
@@ -285,6 +286,7 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	defer s.Close()
 	var demoKeys string
+	var demoReport store.ReportReceipt
 	if demoMode {
 		if err := s.Migrate(ctx); err != nil {
 			return err
@@ -304,6 +306,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 				return err
 			}
 			if err := demo.SeedCases(ctx, s, f); err != nil {
+				return err
+			}
+			if demoReport, err = demo.SeedReports(ctx, s, f); err != nil {
 				return err
 			}
 			if demoKeys, err = writeDemoKeys(dbf.dataDir, f); err != nil {
@@ -360,8 +365,8 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	defer stopSeq()
 	go s.RunSequencer(seqCtx, time.Second, func(err error) { log.Error("log sequencer", "err", err) })
 	handler, err := server.New(server.Config{Store: s, Blobs: blobs, Log: log, Demo: demoMode, SecureCookies: tlsConfig != nil,
-		MaxUpload: *maxUpload, MaxBody: *maxBody, SessionTTL: *sessionTTL,
-		Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken}, WebhookPrivate: *hooksPrivate})
+		MaxUpload: *maxUpload, MaxBody: *maxBody, SessionTTL: *sessionTTL, WebhookPrivate: *hooksPrivate,
+		Rates: server.Rates{Anonymous: *rateAnon, Session: *rateSession, Token: *rateToken, ReportsPerHour: *reportsPerHour}})
 	if err != nil {
 		return err
 	}
@@ -392,6 +397,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 		}
 		if demoKeys != "" {
 			fmt.Fprintf(out, "  the demo labs' and providers' own signing keys (for shencha sign): %s\n", demoKeys)
+		}
+		if demoReport.Receipt != "" {
+			fmt.Fprintf(out, "  a public report awaits triage: receipt %s, check code %s (%s/report/status)\n", demoReport.Receipt, demoReport.Code, url)
 		}
 		fmt.Fprintf(out, "  try: curl -s %s/api/v1/login -d '{\"username\":\"office\",\"password\":%q}'\n", url, *password)
 	}

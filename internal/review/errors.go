@@ -127,5 +127,5 @@ var ErrorCodes = []string{
 	"conflict_of_interest", "accreditation_invalid", "declaration_required",
 	"already_done", "clock_not_extendable", "login_failed",
 	"departs_from_rule", "report_incomplete", "criterion_not_in_plan", "signature_invalid", "no_signing_key",
-	"assignment_ended",
+	"assignment_ended", "too_many_reports",
 }

@@ -64,8 +64,9 @@ func (s *Server) register() {
 	s.registerNotifications()
 	s.registerEvaluation()
 	s.registerSupplyChain()
-	s.registerLog()
 	s.registerReports()
+	s.registerLog()
+	s.registerPublicReports()
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
@@ -340,7 +341,12 @@ func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	d, err := blob.ParseDigest(m.Digest)
+	return s.sendBlob(w, r, m.Digest, m.Filename)
+}
+
+// sendBlob sends a stored file as a download, its digest in a header.
+func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, digest, filename string) error {
+	d, err := blob.ParseDigest(digest)
 	if err != nil {
 		return review.Internal(err)
 	}
@@ -350,7 +356,7 @@ func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error 
 	}
 	defer rc.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(m.Filename, `"`, "")+`"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(filename, `"`, "")+`"`)
 	w.Header().Set("Content-Length", itoa(info.Size))
 	w.Header().Set("X-Content-SHA256", d.String())
 	s.allowDownload(w, r, info.Size)
@@ -360,7 +366,7 @@ func (s *Server) downloadMaterial(w http.ResponseWriter, r *http.Request) error 
 	// broken transfer rather than a short file it might trust.
 	n, err := io.Copy(w, rc)
 	if err != nil {
-		s.cfg.Log.Error("material read failed", "case", r.PathValue("number"), "material", id, "digest", d.String(), "sent", n, "err", err)
+		s.cfg.Log.Error("file read failed", "path", r.URL.Path, "digest", d.String(), "sent", n, "err", err)
 		if n == 0 {
 			w.Header().Del("Content-Length")
 			w.Header().Del("Content-Disposition")

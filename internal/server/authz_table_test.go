@@ -97,6 +97,23 @@ const multipartBody = "--B\r\nContent-Disposition: form-data; name=\"label\"\r\n
 const multipartNoFile = "--B\r\nContent-Disposition: form-data; name=\"label\"\r\n\r\nother\r\n--B--\r\n"
 
 var table = []rule{
+	// Public reports (举报): anyone files one and checks its status with
+	// the receipt and code; the office reads and triages them (a sector's
+	// regulator those about its sector's products, as F's for finance).
+	{route: "POST /api/v1/reports", allow: "public", body: `{}`},
+	{route: "GET /api/v1/reports/status", allow: "public", path: "/api/v1/reports/status?receipt=JB-2026-AAAAAAAA&code=x"},
+	{route: "GET /api/v1/reports", allow: "office regulator"},
+	{route: "GET /api/v1/reports/{id}", allow: "office regulator:own"},
+	{route: "GET /api/v1/reports/{id}/files/{file}", allow: "office regulator:own"},
+	{route: "POST /api/v1/reports/{id}/triage", allow: "office regulator:own", body: `{}`},
+	{route: "GET /report", allow: "public"},
+	{route: "POST /report", allow: "public", body: multipartNoFile},
+	{route: "GET /report/status", allow: "public"},
+	{route: "POST /report/status", allow: "public", body: "receipt=JB-2026-AAAAAAAA&code=x"},
+	{route: "GET /public-reports", allow: "office regulator"},
+	{route: "GET /public-reports/{id}", allow: "office regulator:own"},
+	{route: "POST /public-reports/{id}/triage", allow: "office regulator:own"},
+
 	// Notifications: each person's own; webhooks: a subscriber's (the
 	// procurer's in the fixture), which buyers and the office may create.
 	{route: "GET /api/v1/notifications", allow: "signed-in"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -81,6 +82,8 @@ type caseIDs struct {
 	// letter is the SHA-256 of its decision letter's PDF (a salted
 	// commitment in the log: only the letter's parties may look it up).
 	letter string
+	// tip is a public report (举报) about its product, with one file.
+	tip, tipFile int64
 }
 
 // matrix is the running server and the fixture the checks name.
@@ -142,7 +145,7 @@ func newMatrix(t *testing.T, b storetest.Backend) *matrix {
 		t.Fatal(err)
 	}
 	srv, err := server.New(server.Config{Store: s, Blobs: blobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Rates: server.Rates{Anonymous: 1e6, Session: 1e6, Token: 1e6}})
+		Rates: server.Rates{Anonymous: 1e6, Session: 1e6, Token: 1e6, ReportsPerHour: 1e6}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,6 +320,7 @@ func (m *matrix) build(ctx context.Context) {
 				x.evidence = e.ID
 			}
 		}
+		x.tip, x.tipFile = m.fileTip(x.product)
 		d, err := s.LetterPDF(ctx, office, x.number, "en", document.DecisionLetter)
 		m.must(err, "letter")
 		x.letter = d.SHA256
@@ -504,6 +508,9 @@ func (m *matrix) fill(a asker, path string) (string, error) {
 		if i > 0 {
 			prev = segs[i-1]
 		}
+		if prev == "reports" && strings.HasPrefix(path, "/api/v1/reports/") {
+			prev = "public-reports" // the API's public reports; /reports/{id} is a provider report
+		}
 		if v, ok := m.value(a, c, prev, mm[1]); ok {
 			segs[i] = strings.Replace(sg, mm[0], v, 1)
 		} else {
@@ -548,6 +555,10 @@ func (m *matrix) value(a asker, c *caseIDs, prev, param string) (string, bool) {
 		return m.advisory, true
 	case "rereview-flags/id":
 		return itoa(c.flag), true
+	case "public-reports/id":
+		return itoa(c.tip), true
+	case "files/file":
+		return itoa(c.tipFile), true
 	case "notifications/id":
 		return itoa(m.notice), true
 	case "webhooks/id":
@@ -686,4 +697,36 @@ func expand(spec string) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// fileTip files a public report (举报) about a product, with one file, as
+// anyone would (through the API, anonymously), and returns its id and its
+// file's, as the office reads them.
+func (m *matrix) fileTip(product int64) (int64, int64) {
+	m.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("product_id", itoa(product))
+	mw.WriteField("description", "The device answers on an undeclared port.")
+	fw, _ := mw.CreateFormFile("file", "scan.txt")
+	fw.Write([]byte("port 2323 open"))
+	mw.Close()
+	resp, err := http.Post(m.url+"/api/v1/reports", mw.FormDataContentType(), &buf)
+	m.must(err, "public report")
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		m.t.Fatalf("fixture: filing a public report: %d", resp.StatusCode)
+	}
+	office := m.f.Actors["office"]
+	list, err := m.s.Reports(context.Background(), office, store.PublicReportFilter{})
+	m.must(err, "public reports")
+	for _, r := range list {
+		v, err := m.s.Report(context.Background(), office, r.ID, "fixture")
+		m.must(err, "public report")
+		if v.ProductID == product && len(v.Attachments) == 1 {
+			return r.ID, v.Attachments[0].ID
+		}
+	}
+	m.t.Fatalf("fixture: the public report about product %d is not in the office's list", product)
+	return 0, 0
 }

@@ -576,7 +576,7 @@ func (l *leakEnv) breakFile(t *testing.T, number string) {
 			}
 		}
 	}
-	if !strings.Contains(l.log.String(), "material read failed") {
+	if !strings.Contains(l.log.String(), "file read failed") {
 		t.Fatalf("the damaged file was not logged: %s", l.log.String())
 	}
 }
@@ -948,6 +948,11 @@ func (l *leakEnv) local(from, ref string) []crawlRequest {
 		return nil
 	}
 	u.Fragment = ""
+	// The public report form for a product names it, as the public product
+	// page (GET /api/v1/products/{id}) does: a request naming the product.
+	if q := u.Query(); u.Path == "/report" && (q.Has("product") || q.Has("provider")) {
+		return []crawlRequest{catalogueReq(u.RequestURI())}
+	}
 	return []crawlRequest{getReq(u.RequestURI())}
 }
 

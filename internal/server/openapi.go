@@ -53,8 +53,15 @@ func (s *Server) OpenAPI() map[string]any {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
-		if rt.Path == "/api/v1/cases/{number}/actions/{action}" {
+		switch {
+		case rt.Path == "/api/v1/cases/{number}/actions/{action}":
 			op["requestBody"] = map[string]any{"content": jsonContent(ref("ActionInput"))}
+		case rt.Method == "POST" && rt.Path == "/api/v1/reports":
+			content := jsonContent(ref("NewReport"))
+			content["multipart/form-data"] = map[string]any{"schema": reportForm()}
+			op["requestBody"] = map[string]any{"content": content}
+		case rt.Path == "/api/v1/reports/{id}/triage":
+			op["requestBody"] = map[string]any{"content": jsonContent(ref("Triage"))}
 		}
 		item[strings.ToLower(rt.Method)] = op
 	}
@@ -68,6 +75,8 @@ func (s *Server) OpenAPI() map[string]any {
 			"schemas": map[string]any{
 				"Error":       errorSchema(),
 				"ActionInput": schemaOf(reflect.TypeOf(review.Input{})),
+				"NewReport":   schemaOf(reflect.TypeOf(review.NewReport{})),
+				"Triage":      schemaOf(reflect.TypeOf(review.Triage{})),
 			},
 		},
 		"security": []any{map[string]any{"bearer": []any{}}},
@@ -102,6 +111,19 @@ func actionDocs() string {
 		b.WriteString(".\n")
 	}
 	return b.String()
+}
+
+// reportForm is the multipart form of a report: its text fields (about
+// names the subject as product:ID or provider:ID), then its files.
+func reportForm() map[string]any {
+	props := map[string]any{"about": map[string]any{"type": "string", "pattern": "^(product|provider):[0-9]+$"},
+		"file": map[string]any{"type": "array", "maxItems": review.MaxReportFiles, "items": map[string]any{"type": "string", "format": "binary"}}}
+	for name := range reportFields {
+		if props[name] == nil {
+			props[name] = map[string]any{"type": "string"}
+		}
+	}
+	return map[string]any{"type": "object", "properties": props, "required": []string{"description"}}
 }
 
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }

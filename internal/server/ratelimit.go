@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"hash/maphash"
 	"net"
 	"net/http"
@@ -14,19 +15,24 @@ import (
 
 // Rates are requests per second allowed to one client of the public
 // register and log, with a burst of twice as many. API tokens get more:
-// procurement systems check whole purchase lists.
+// procurement systems check whole purchase lists. ReportsPerHour bounds
+// the public reports one client files (zero: DefaultRates').
 type Rates struct {
 	Anonymous, Session, Token float64
+	ReportsPerHour            float64
 }
 
 // DefaultRates suit a public service on one machine.
-var DefaultRates = Rates{Anonymous: 20, Session: 50, Token: 2000}
+var DefaultRates = Rates{Anonymous: 20, Session: 50, Token: 2000, ReportsPerHour: 10}
 
-// limiter is a token bucket per client.
+// limiter is a token bucket per client. A bucket idle for keep (a minute
+// if zero) is forgotten, full again: keep must be at least the time an
+// empty bucket takes to fill.
 type limiter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	swept   time.Time
+	keep    time.Duration
 }
 
 type bucket struct {
@@ -34,23 +40,24 @@ type bucket struct {
 	last   time.Time
 }
 
-// allow takes one request from the client's bucket; when it is empty it
-// says how long until the next request may come.
-func (l *limiter) allow(key string, rate float64, now time.Time) (bool, time.Duration) {
+// allow takes one request from the client's bucket of burst requests,
+// refilled at rate a second; when it is empty it says how long until the
+// next request may come.
+func (l *limiter) allow(key string, rate, burst float64, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.buckets == nil {
 		l.buckets = map[string]*bucket{}
 	}
-	if now.Sub(l.swept) > time.Minute { // forget clients idle for a minute
+	keep := cmp.Or(l.keep, time.Minute)
+	if now.Sub(l.swept) > keep { // forget idle clients
 		for k, b := range l.buckets {
-			if now.Sub(b.last) > time.Minute {
+			if now.Sub(b.last) > keep {
 				delete(l.buckets, k)
 			}
 		}
 		l.swept = now
 	}
-	burst := 2 * rate
 	b := l.buckets[key]
 	if b == nil {
 		b = &bucket{tokens: burst, last: now}
@@ -65,10 +72,11 @@ func (l *limiter) allow(key string, rate float64, now time.Time) (bool, time.Dur
 	return false, time.Duration((1 - b.tokens) / rate * float64(time.Second))
 }
 
-// limited reports whether a path is rate limited: the public register and
-// the log, which anyone may call.
+// limited reports whether a path is rate limited: the public register,
+// the log and the reports' status, which anyone may call.
 func limited(path string) bool {
-	return strings.HasPrefix(path, "/api/v1/eligibility") || strings.HasPrefix(path, "/log/") || strings.HasPrefix(path, "/api/v1/register/")
+	return strings.HasPrefix(path, "/api/v1/eligibility") || strings.HasPrefix(path, "/log/") || strings.HasPrefix(path, "/api/v1/register/") ||
+		path == "/api/v1/reports/status"
 }
 
 // rateCheck applies the client's limit, answering 429 with Retry-After
@@ -87,12 +95,27 @@ func (s *Server) rateCheck(w http.ResponseWriter, r *http.Request, viaCookie boo
 	case !a.Anonymous():
 		key, rate = "user:"+strconv.FormatInt(a.UserID, 10), s.cfg.Rates.Session
 	}
-	ok, wait := s.limits.allow(key, rate, time.Now())
+	ok, wait := s.limits.allow(key, rate, 2*rate, time.Now())
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		s.fail(w, r, review.RateLimited())
 	}
 	return ok
+}
+
+// filingAllowed takes one of the reports a client may file in an hour, or
+// refuses with how long to wait. The client is its address, whoever is
+// signed in: a report is filed as the public. The API and the web page
+// both ask before reading the report, so nothing of a refused one is
+// read or stored, and the page answers in HTML, not as the API would.
+func (s *Server) filingAllowed(w http.ResponseWriter, r *http.Request) error {
+	n := s.cfg.Rates.ReportsPerHour
+	ok, wait := s.filings.allow("ip:"+clientIP(r), n/3600, n, time.Now())
+	if ok {
+		return nil
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+	return review.E(review.KindRateLimited, "too_many_reports", "minutes", strconv.Itoa(int(wait/time.Minute)+1))
 }
 
 var tokenSeed = maphash.MakeSeed()

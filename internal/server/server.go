@@ -51,6 +51,8 @@ type Server struct {
 	ui     *web.UI
 	routes []route
 	limits limiter
+	// filings limits the public reports each client files in an hour.
+	filings limiter
 }
 
 type route struct {
@@ -79,9 +81,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Timeouts == (Timeouts{}) {
 		cfg.Timeouts = DefaultTimeouts
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	if cfg.Rates.ReportsPerHour == 0 {
+		cfg.Rates.ReportsPerHour = DefaultRates.ReportsPerHour
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), filings: limiter{keep: time.Hour}}
 	s.register()
-	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status, File: s.pageFile,
+	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status, File: s.pageFile, Report: s.pageReport,
 		SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies, PasswordParams: PasswordParams, MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload})
 	if err != nil {
 		return nil, err

@@ -29,7 +29,8 @@ type BackupState struct {
 	Log           LogHead
 	Cases         int64
 	Materials     int64
-	// Files are the blob digests ("sha256:…") materials name, each once.
+	// Files are the blob digests ("sha256:…") materials and reports'
+	// files name, each once.
 	Files []string
 }
 
@@ -56,7 +57,7 @@ func backupState(ctx context.Context, q queryer) (BackupState, error) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, wrap("backup state", err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT digest FROM materials ORDER BY digest`)
+	rows, err := q.QueryContext(ctx, `SELECT digest FROM materials UNION SELECT digest FROM public_report_files ORDER BY digest`)
 	if err != nil {
 		return st, wrap("backup state", err)
 	}

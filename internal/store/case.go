@@ -28,81 +28,95 @@ type CaseSummary struct {
 // CreateCase opens a case in draft. Its number is drawn from a per-year
 // counter inside the same transaction, so numbers never repeat or skip.
 func (s *Store) CreateCase(ctx context.Context, a review.Actor, in review.NewCase) (*CaseView, error) {
-	if a.Anonymous() {
-		return nil, review.Unauthorized()
-	}
-	if !review.MayOpenCases(a.Role) {
-		return nil, review.Forbidden("open_case")
-	}
-	if in.ProductID <= 0 {
-		return nil, review.Required("product_id")
-	}
-	p, err := s.Product(ctx, in.ProductID)
-	if err != nil {
-		if review.IsKind(err, review.KindNotFound) {
-			return nil, review.Invalid("product_id", "field_invalid", "rule", "no such product")
-		}
-		return nil, err
-	}
-	versions, err := s.Versions(ctx, p.ID)
+	p, prev, err := s.checkNewCase(ctx, a, in)
 	if err != nil {
 		return nil, err
 	}
-	var prev *review.Case
-	if in.PreviousCase != "" {
-		prev, err = s.loadCase(ctx, s.r, in.PreviousCase)
-		if err != nil || !review.CanSee(a, prev) {
-			return nil, review.Invalid("previous_case", "field_invalid", "rule", "no such case")
-		}
-	}
-	if err := review.CheckOpen(a, in, p, versions, prev); err != nil {
-		return nil, err
-	}
-	now := s.Now()
-	year := now.In(chinaTime).Year()
 	var number string
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		var seq int
-		if err := tx.QueryRowContext(ctx, `INSERT INTO case_counters (year, last) VALUES ($1, 1)
-			ON CONFLICT (year) DO UPDATE SET last = case_counters.last + 1 RETURNING last`, year).Scan(&seq); err != nil {
-			return wrap("case number", err)
-		}
-		number = review.FormatNumber(year, seq)
-		var prevID int64
-		if prev != nil {
-			prevID = prev.ID
-		}
-		cat, err := s.currentCatalog(ctx, tx)
-		if err != nil {
-			return err
-		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO cases (number, trigger_kind, previous_case_id, product_id, category, applicant_org_id, provider_org_id,
-			sector, state, important, summary, created_by, created_at, updated_at, catalog_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id`,
-			number, in.Trigger, nullID(prevID), p.ID, p.Category, a.OrgID, p.ProviderOrgID, review.SectorOf(a, in), review.StateDraft,
-			in.Important && a.Role == review.RoleOffice, in.Summary, a.UserID, ts(now), cat).Scan(&id); err != nil {
-			return wrap("create case", err)
-		}
-		for _, v := range in.VersionIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO case_versions (case_id, version_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, v); err != nil {
-				return wrap("case versions", err)
-			}
-		}
-		if pr := in.Procurement; pr != nil && in.Trigger == review.TriggerCIIOProcurement {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO procurements (case_id, ciio_org_id, description, contract_ref, amount) VALUES ($1, $2, $3, $4, $5)`,
-				id, a.OrgID, pr.Description, pr.ContractRef, pr.Value); err != nil {
-				return wrap("procurement", err)
-			}
-		}
-		if err := s.event(ctx, tx, id, "open", "", review.StateDraft, a, in); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, "case.open", "case:"+number, map[string]any{"trigger": in.Trigger, "product_id": p.ID})
+		number, err = s.insertCase(ctx, tx, a, in, p, prev)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Case(ctx, a, number)
+}
+
+// checkNewCase checks a new case for an actor and reads its product and
+// the case it follows, if any.
+func (s *Store) checkNewCase(ctx context.Context, a review.Actor, in review.NewCase) (review.Product, *review.Case, error) {
+	if a.Anonymous() {
+		return review.Product{}, nil, review.Unauthorized()
+	}
+	if !review.MayOpenCases(a.Role) {
+		return review.Product{}, nil, review.Forbidden("open_case")
+	}
+	if in.ProductID <= 0 {
+		return review.Product{}, nil, review.Required("product_id")
+	}
+	p, err := s.Product(ctx, in.ProductID)
+	if err != nil {
+		if review.IsKind(err, review.KindNotFound) {
+			return p, nil, review.Invalid("product_id", "field_invalid", "rule", "no such product")
+		}
+		return p, nil, err
+	}
+	versions, err := s.Versions(ctx, p.ID)
+	if err != nil {
+		return p, nil, err
+	}
+	var prev *review.Case
+	if in.PreviousCase != "" {
+		prev, err = s.loadCase(ctx, s.r, in.PreviousCase)
+		if err != nil || !review.CanSee(a, prev) {
+			return p, nil, review.Invalid("previous_case", "field_invalid", "rule", "no such case")
+		}
+	}
+	return p, prev, review.CheckOpen(a, in, p, versions, prev)
+}
+
+// insertCase writes a checked new case in the caller's transaction and
+// returns its number.
+func (s *Store) insertCase(ctx context.Context, tx *sql.Tx, a review.Actor, in review.NewCase, p review.Product, prev *review.Case) (string, error) {
+	now := s.Now()
+	year := now.In(chinaTime).Year()
+	var seq int
+	if err := tx.QueryRowContext(ctx, `INSERT INTO case_counters (year, last) VALUES ($1, 1)
+		ON CONFLICT (year) DO UPDATE SET last = case_counters.last + 1 RETURNING last`, year).Scan(&seq); err != nil {
+		return "", wrap("case number", err)
+	}
+	number := review.FormatNumber(year, seq)
+	var prevID int64
+	if prev != nil {
+		prevID = prev.ID
+	}
+	cat, err := s.currentCatalog(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO cases (number, trigger_kind, previous_case_id, product_id, category, applicant_org_id, provider_org_id,
+		sector, state, important, summary, created_by, created_at, updated_at, catalog_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id`,
+		number, in.Trigger, nullID(prevID), p.ID, p.Category, a.OrgID, p.ProviderOrgID, review.SectorOf(a, in), review.StateDraft,
+		in.Important && a.Role == review.RoleOffice, in.Summary, a.UserID, ts(now), cat).Scan(&id); err != nil {
+		return "", wrap("create case", err)
+	}
+	for _, v := range in.VersionIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_versions (case_id, version_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, v); err != nil {
+			return "", wrap("case versions", err)
+		}
+	}
+	if pr := in.Procurement; pr != nil && in.Trigger == review.TriggerCIIOProcurement {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO procurements (case_id, ciio_org_id, description, contract_ref, amount) VALUES ($1, $2, $3, $4, $5)`,
+			id, a.OrgID, pr.Description, pr.ContractRef, pr.Value); err != nil {
+			return "", wrap("procurement", err)
+		}
+	}
+	if err := s.event(ctx, tx, id, "open", "", review.StateDraft, a, in); err != nil {
+		return "", err
+	}
+	return number, s.audit(ctx, tx, a, "case.open", "case:"+number, map[string]any{"trigger": in.Trigger, "product_id": p.ID})
 }
 
 // event appends to a case's timeline.

@@ -27,6 +27,9 @@ type caseData struct {
 	// OwnershipURL links to the provider's ownership chain when the
 	// visitor may read it.
 	OwnershipURL string
+	// Reports are the public reports linked to the case or that opened
+	// it, for the office only: the parties never learn of them.
+	Reports []store.ReportSummary
 	// Supplements are the requests for material with their answers; the
 	// open one carries the answer form when the visitor may answer.
 	Supplements []supplementItem

@@ -27,7 +27,8 @@ import (
 const maxAnswerText = 64 << 10
 
 // caseSections fills the case page's own sections: the link to the
-// provider's ownership chain, the supplement requests and the commitment.
+// provider's ownership chain, the public reports behind the case (the
+// office's), the supplement requests and the commitment.
 func (ui *UI) caseSections(r *http.Request, a review.Actor, d *caseData) error {
 	ctx, c := r.Context(), d.Case
 	ok, err := ui.cfg.Store.CanReadOwnership(ctx, a, c.Provider.ID)
@@ -36,6 +37,11 @@ func (ui *UI) caseSections(r *http.Request, a review.Actor, d *caseData) error {
 	}
 	if ok {
 		d.OwnershipURL = "/orgs/" + strconv.FormatInt(c.Provider.ID, 10) + "/ownership"
+	}
+	if _, ok := review.MayReadReports(a); ok {
+		if d.Reports, err = ui.cfg.Store.Reports(ctx, a, store.PublicReportFilter{Case: c.Number}); err != nil {
+			return err
+		}
 	}
 	canAnswer := slices.Contains(c.AllowedActions, string(review.ActAnswerSupplement))
 	files := map[int64]store.MaterialView{}

@@ -61,6 +61,10 @@ type Config struct {
 	// form) under the API's rules for uploads, and describes it; the UI
 	// then records it through the store (the server's).
 	File func(r *http.Request, number string, body io.Reader, filename, contentType string) (store.MaterialView, error)
+	// Report files a public report from the report page's multipart form
+	// under the API's rules and limits, and returns what the form said
+	// (the server's).
+	Report func(w http.ResponseWriter, r *http.Request) (review.NewReport, store.ReportReceipt, error)
 	// SessionTTL is how long a login lasts; SecureCookies marks cookies
 	// Secure (under TLS).
 	SessionTTL    time.Duration
@@ -93,13 +97,13 @@ type asset struct {
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{"login", "register", "result", "dashboard", "case", "error", "products", "product", "work",
 	"eligibility", "declare", "orgs", "users", "accreditations", "ownership", "report", "intake", "ties", "calendar", "catalog", "keys",
-	"reports", "providerreport", "notifications"}
+	"reports", "providerreport", "notifications", "report_new", "report_receipt", "report_status", "public_reports", "public_report"}
 
 // New parses every template and hashes every static file; a template that
 // does not parse fails here, at start-up, not on a visitor's request.
 func New(cfg Config) (*UI, error) {
-	if cfg.Store == nil || cfg.Actor == nil || cfg.Status == nil || cfg.File == nil {
-		return nil, errors.New("web: Store, Actor, Status and File are required")
+	if cfg.Store == nil || cfg.Actor == nil || cfg.Status == nil || cfg.File == nil || cfg.Report == nil {
+		return nil, errors.New("web: Store, Actor, Status, File and Report are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -213,6 +217,13 @@ func (ui *UI) routes() []route {
 		{"GET /determinations", ui.determinations},
 		{"GET /orgs/{id}/ownership", ui.ownershipPage},
 		{"GET /intake", ui.intake},
+		{"GET /report", ui.reportForm},
+		{"POST /report", ui.postFile(ui.fileReport)},
+		{"GET /report/status", ui.reportStatusForm},
+		{"POST /report/status", ui.post(ui.checkReportStatus)},
+		{"GET /public-reports", ui.publicReports},
+		{"GET /public-reports/{id}", ui.publicReport},
+		{"POST /public-reports/{id}/triage", ui.post(ui.triageReport)},
 		{"GET /admin/orgs", ui.adminGet("orgs")},
 		{"POST /admin/orgs", ui.adminAction("orgs", "create_org", onlyAdmin, ui.createOrg)},
 		{"GET /admin/users", ui.adminGet("users")},
