@@ -80,9 +80,9 @@ type commitmentData struct {
 
 // actionForm is one allowed action. Its fields are the inputs the
 // transition table says the action needs (Rule.Needs); an action needing
-// an input this page cannot collect yet (a declaration, a lab or an
-// expert to assign) is listed without a form, and one that has a section
-// of its own on the page (Section) links to it.
+// an input this page cannot collect (an assignment to end, a clock to
+// extend) is listed without a form, and one that has a section of its own
+// on the page (Section) links to it.
 type actionForm struct {
 	Action   string
 	Fields   []field
@@ -137,7 +137,27 @@ type field struct {
 	// (a message) explains; the browser must not insist on it.
 	Optional bool
 	Hint     string
+	// Pick, when set, makes a select of the labs (pickLabs) or experts
+	// (pickExperts) the page reads from the store into Choices.
+	Pick    string
+	Choices []choice
+	// Declaration makes the assignee's declaration (Art. 13): its two
+	// affirmations and who signed it, named declaration.no_conflict,
+	// declaration.confidentiality and declaration.signed_by.
+	Declaration bool
 }
+
+// choice is an option of a Pick select: an id and the name shown for it.
+type choice struct {
+	Value int64
+	Label string
+}
+
+// The Pick selects.
+const (
+	pickLabs    = "labs"
+	pickExperts = "experts"
+)
 
 // Rows are the condition rows' indexes.
 func (f field) Rows() []int {
@@ -165,6 +185,10 @@ var inputs = map[string]field{
 	"areas":               {Name: "areas", Areas: review.RiskAreas},
 	"conditions":          {Name: "conditions", Conditions: conditionRows, Optional: true, Hint: "ui.case.conditions_hint"},
 	"departure_rationale": {Name: "departure_rationale", Optional: true, Hint: "ui.case.departure_hint"},
+	"lab_org_id":          {Name: "lab_org_id", Pick: pickLabs},
+	"method":              {Name: "method", Options: names(review.Methods), OptionPrefix: "method."},
+	"expert_user_id":      {Name: "expert_user_id", Pick: pickExperts},
+	"declaration":         {Name: "declaration", Declaration: true, Hint: "ui.case.declaration_hint"},
 }
 
 // conditionRows is how many conditions a decision form offers: a fixed
@@ -260,6 +284,14 @@ func formInput(r *http.Request, rule *review.Rule) review.Input {
 			in.Conditions = formConditions(r)
 		case "departure_rationale":
 			in.DepartureRationale = v
+		case "lab_org_id":
+			in.LabOrgID = formID(r, n)
+		case "expert_user_id":
+			in.ExpertUserID = formID(r, n)
+		case "method":
+			in.Method = review.Method(v)
+		case "declaration":
+			in.Declaration = formDeclaration(r)
 		case "signature":
 			in.Signature = v
 		}
@@ -299,6 +331,52 @@ func formConditions(r *http.Request) []review.Condition {
 		out = append(out, review.Condition{Text: text, Due: due, SuspendIfOverdue: suspend != ""})
 	}
 	return out
+}
+
+// formDeclaration reads the assignee's declaration. One left wholly empty
+// is left out, so the store names it as required; one partly filled is
+// passed on, so the store says it must be affirmed and signed.
+func formDeclaration(r *http.Request) *review.Declaration {
+	d := review.Declaration{NoConflict: r.PostFormValue("declaration.no_conflict") != "",
+		Confidentiality: r.PostFormValue("declaration.confidentiality") != "", SignedBy: strings.TrimSpace(r.PostFormValue("declaration.signed_by"))}
+	if d == (review.Declaration{}) {
+		return nil
+	}
+	return &d
+}
+
+// fillChoices reads the labs and experts the page's assignment forms
+// offer. Only the office is offered those forms (the transition table),
+// and the API lists labs and experts to it too; whether one may be
+// assigned (accreditation, ties, already assigned) the store decides, and
+// its refusal says why.
+func (ui *UI) fillChoices(r *http.Request, forms []actionForm) error {
+	for i := range forms {
+		for j := range forms[i].Fields {
+			f := &forms[i].Fields[j]
+			switch f.Pick {
+			case pickLabs:
+				labs, err := ui.cfg.Store.Orgs(r.Context(), review.OrgLab)
+				if err != nil {
+					return err
+				}
+				for _, o := range labs {
+					f.Choices = append(f.Choices, choice{Value: o.ID, Label: o.Name})
+				}
+			case pickExperts:
+				experts, err := ui.cfg.Store.Users(r.Context(), review.RoleExpert)
+				if err != nil {
+					return err
+				}
+				for _, u := range experts {
+					if !u.Disabled {
+						f.Choices = append(f.Choices, choice{Value: u.ID, Label: u.DisplayName + " (" + u.Username + ")"})
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func (ui *UI) casePage(w http.ResponseWriter, r *http.Request) {
@@ -348,6 +426,10 @@ func (ui *UI) renderCase(w http.ResponseWriter, r *http.Request, status int, msg
 	d := &caseData{Case: c, Actions: actionForms(c.AllowedActions), Eval: ev,
 		CanUpload: slices.Contains(c.AllowedActions, string(review.ActUploadMaterial)), Labels: names(review.Labels), UploadError: uploadMsg}
 	if err := ui.caseSections(r, a, d); err != nil {
+		ui.fail(w, r, err)
+		return
+	}
+	if err := ui.fillChoices(r, d.Actions); err != nil {
 		ui.fail(w, r, err)
 		return
 	}
@@ -401,15 +483,20 @@ func fieldMessage(lang string, e *review.Error) string {
 	if e.Field != "" {
 		params = maps.Clone(e.Params)
 		params["field"] = fieldLabel(lang, e.Field)
-		// A departure names outcomes by value; the form shows their names.
-		for _, k := range []string{"outcome", "recommended"} {
-			if v, ok := params[k]; ok && i18n.Has(lang, "outcome."+v) {
-				params[k] = i18n.T(lang, "outcome."+v, nil)
+		// A departure names outcomes by value, a refused assignment the
+		// method and category; the form shows their names.
+		for k, prefix := range valueNames {
+			if v, ok := params[k]; ok && i18n.Has(lang, prefix+v) {
+				params[k] = i18n.T(lang, prefix+v, nil)
 			}
 		}
 	}
 	return i18n.T(lang, "error."+e.Code, params)
 }
+
+// valueNames are the message prefixes of the values an error's parameters
+// may name, by parameter.
+var valueNames = map[string]string{"outcome": "outcome.", "recommended": "outcome.", "method": "method.", "category": "category."}
 
 // fieldLabel is the visible label of a store field name: an input's own
 // label, an area's name with its level or note, or for a part of an

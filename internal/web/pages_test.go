@@ -16,6 +16,7 @@ import (
 	"shencha/internal/blob"
 	"shencha/internal/demo"
 	"shencha/internal/server"
+	"shencha/internal/store"
 	"shencha/internal/storetest"
 )
 
@@ -38,6 +39,14 @@ func startServerWith(t *testing.T, maxUpload int64) string {
 // startDemo is startServerWith that also returns the seed's fixture: its
 // ids and the demo signers' private keys.
 func startDemo(t *testing.T, maxUpload int64) (string, *demo.Fixture) {
+	t.Helper()
+	base, f, _ := startDemoStore(t, maxUpload)
+	return base, f
+}
+
+// startDemoStore is startDemo that also returns the server's store, for a
+// test that runs what `serve` runs beside the server (the log sequencer).
+func startDemoStore(t *testing.T, maxUpload int64) (string, *demo.Fixture, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	s := storetest.Open(t, storetest.Backends()[0])
@@ -66,7 +75,7 @@ func startDemo(t *testing.T, maxUpload int64) (string, *demo.Fixture) {
 	}
 	ts := httptest.NewServer(srv) // listens on 127.0.0.1:0
 	t.Cleanup(ts.Close)
-	return ts.URL, f
+	return ts.URL, f, s
 }
 
 // client is a browser-like HTTP client: it keeps cookies and does not
