@@ -3,6 +3,7 @@ package store
 import (
 	"shencha/internal/jsonout"
 	"shencha/internal/transparency"
+	"sync/atomic"
 )
 
 // AppendListingAnswers appends answers as a JSON array, byte for byte as
@@ -139,7 +140,27 @@ func appendAttestation(b []byte, a *transparency.Attestation) []byte {
 	}
 	if a.Checkpoint != "" {
 		b = jsonout.Field(b, "checkpoint")
-		b = jsonout.String(b, a.Checkpoint)
+		b = appendCheckpoint(b, a.Checkpoint)
 	}
 	return append(b, '}')
+}
+
+// escapedNote is a checkpoint with its JSON string: every answer until the
+// next checkpoint carries the same one, escaped once.
+type escapedNote struct {
+	note string
+	json []byte
+}
+
+var lastNote atomic.Pointer[escapedNote]
+
+// appendCheckpoint appends a checkpoint as a JSON string, reusing the
+// escaped form of the last one written.
+func appendCheckpoint(b []byte, note string) []byte {
+	if e := lastNote.Load(); e != nil && e.note == note {
+		return append(b, e.json...)
+	}
+	q := jsonout.String(nil, note)
+	lastNote.Store(&escapedNote{note: note, json: q})
+	return append(b, q...)
 }

@@ -131,3 +131,6 @@ func (s *Store) DeadlinesByCounting(ctx context.Context, a review.Actor, limit i
 	}
 	return out, nil
 }
+
+// TS is ts, for its test.
+var TS = ts

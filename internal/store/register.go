@@ -464,7 +464,7 @@ func (s *Store) signedFromRegister(ctx context.Context, p *regPick) (*transparen
 	if p.conditional || p.sig == nil || head == nil || head.Size <= p.logIdx {
 		return nil, nil
 	}
-	p.facts.validFrom = time.Unix(0, p.created).UTC().Format(time.DateOnly)
+	p.facts.validFrom = ts(time.Unix(0, p.created))[:len(time.DateOnly)]
 	p.facts.at = ts(time.Unix(0, p.at))
 	p.facts.artifact = hex.EncodeToString([]byte(p.digest))
 	scratch := statementBufs.Get().(*[]byte)

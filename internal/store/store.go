@@ -434,7 +434,38 @@ func isSerialization(err error) bool {
 const tsLayout = "2006-01-02T15:04:05.000000Z"
 
 // ts renders a time for storage: fixed-width UTC text sorts as time does.
-func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
+func ts(t time.Time) string {
+	t = t.UTC()
+	y := t.Year()
+	if y < 0 || y > 9999 {
+		return t.Format(tsLayout)
+	}
+	// tsLayout written by hand: register answers format a time each.
+	var b [len(tsLayout)]byte
+	_, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	put := func(i, v, n int) {
+		for j := i + n - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, int(mo), 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = 'T'
+	put(11, h, 2)
+	b[13] = ':'
+	put(14, mi, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	b[19] = '.'
+	put(20, t.Nanosecond()/1000, 6)
+	b[26] = 'Z'
+	return string(b[:])
+}
 
 // parseTS reads a stored time; "" is the zero time.
 func parseTS(s string) time.Time {
