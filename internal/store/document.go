@@ -214,19 +214,5 @@ func (s *Store) documentAttestation(ctx context.Context, docID int64) (*transpar
 	if err != nil {
 		return nil, wrap("document attestation", err)
 	}
-	env, err := transparency.ParseEnvelope([]byte(envelope))
-	if err != nil {
-		return nil, review.Internal(err)
-	}
-	a := &transparency.Attestation{Kind: kind, Index: idx, Pending: pending, Envelope: &env, EnvelopeJSON: []byte(envelope)}
-	if salt != nil {
-		a.Salt = b64(salt)
-	}
-	if pending {
-		return a, nil
-	}
-	if err := s.prove(ctx, a); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return s.attest(ctx, kind, idx, pending, envelope, salt)
 }

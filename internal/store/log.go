@@ -512,6 +512,12 @@ func (s *Store) attestation(ctx context.Context, eventID int64) (*transparency.A
 	if err != nil {
 		return nil, wrap("attestation", err)
 	}
+	return s.attest(ctx, kind, idx, pending, envelope, salt)
+}
+
+// attest makes the attestation of a log entry, or of one still queued
+// (pending), from its stored envelope and salt: proved when in the log.
+func (s *Store) attest(ctx context.Context, kind string, idx int64, pending bool, envelope string, salt []byte) (*transparency.Attestation, error) {
 	env, err := transparency.ParseEnvelope([]byte(envelope))
 	if err != nil {
 		return nil, review.Internal(err)
