@@ -259,6 +259,12 @@ func (l *leakEnv) seedAdmin(t *testing.T) {
 		"owner_name": l.mark("ownership.owner_name", "office", "provider1"), "owner_kind": review.OwnerCompany, "jurisdiction": "KY",
 		"share": "0", "notes": l.mark("ownership.notes", "office", "provider1")}, nil)
 
+	// A public report (举报), filed anonymously: its text and the
+	// reporter's contact are the office's alone.
+	l.must(t, 201, "", "POST", "/api/v1/reports", map[string]any{"provider_org_id": l.f.Orgs["provider1"].ID,
+		"description": "Port 2323 answers with a login prompt: " + l.mark("public_reports.description", "office"),
+		"contact": map[string]string{"name": l.mark("public_reports.contact_name", "office"), "email": "reporter@example.com"}}, nil)
+
 	var org struct{ ID int64 }
 	l.must(t, 201, "admin", "POST", "/api/v1/orgs", map[string]any{"kind": review.OrgProvider,
 		"name": l.catalogueMark("orgs.name", "office")}, &org)
@@ -1007,7 +1013,11 @@ func (l *leakEnv) globalRequests(t *testing.T) []crawlRequest {
 	rs := []crawlRequest{getReq("/api/v1/orgs/" + p1 + "/ownership"), getReq("/orgs/" + p1 + "/ownership"), catalogueReq("/api/v1/orgs"), catalogueReq("/admin/orgs"), catalogueReq("/admin/users"), catalogueReq("/api/v1/products"),
 		catalogueReq("/products"), getReq("/api/v1/cases?limit=200"), getReq("/api/v1/overdue"), getReq("/api/v1/users"), getReq("/api/v1/users?role=expert"),
 		getReq("/api/v1/accreditations"), getReq("/api/v1/rereview-flags"), getReq("/api/v1/advisories"), getReq("/api/v1/advisories/GO-2020-0017"),
-		getReq("/api/v1/me"), getReq("/api/v1/tokens"), getReq("/dashboard"), getReq("/work"), getReq("/determinations"), getReq("/admin/accreditations")}
+		getReq("/api/v1/me"), getReq("/api/v1/tokens"), getReq("/dashboard"), getReq("/work"), getReq("/determinations"), getReq("/admin/accreditations"),
+		getReq("/api/v1/reports"), getReq("/public-reports"), getReq("/api/v1/notifications"), getReq("/notifications")}
+	for id := int64(1); id <= l.maxID(t, "public_reports"); id++ {
+		rs = append(rs, getReq("/api/v1/reports/"+itoa(id)), getReq("/public-reports/"+itoa(id)))
+	}
 	for id := int64(1); id <= l.maxID(t, "listings"); id++ {
 		rs = append(rs, getReq("/api/v1/eligibility?listing="+itoa(id)), getReq("/results/"+itoa(id)))
 	}
