@@ -263,7 +263,7 @@ func (l *leakEnv) seedAdmin(t *testing.T) {
 	// reporter's contact are the office's alone.
 	l.must(t, 201, "", "POST", "/api/v1/reports", map[string]any{"provider_org_id": l.f.Orgs["provider1"].ID,
 		"description": "Port 2323 answers with a login prompt: " + l.mark("public_reports.description", "office"),
-		"contact": map[string]string{"name": l.mark("public_reports.contact_name", "office"), "email": "reporter@example.com"}}, nil)
+		"contact":     map[string]string{"name": l.mark("public_reports.contact_name", "office"), "email": "reporter@example.com"}}, nil)
 
 	var org struct{ ID int64 }
 	l.must(t, 201, "admin", "POST", "/api/v1/orgs", map[string]any{"kind": review.OrgProvider,
