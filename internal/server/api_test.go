@@ -29,7 +29,7 @@ import (
 
 // env is a running server on a real database with the demo seed.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	s      *store.Store
 	f      *demo.Fixture
@@ -40,7 +40,13 @@ type env struct {
 	dir    string // holds the blob store and its master key
 }
 
-func newEnv(t *testing.T, b storetest.Backend) *env {
+func newEnv(t testing.TB, b storetest.Backend) *env {
+	return newEnvWith(t, b, server.Config{Demo: true, MaxUpload: 1 << 20})
+}
+
+// newEnvWith is newEnv with a server configuration (its store and blobs
+// are filled in).
+func newEnvWith(t testing.TB, b storetest.Backend, cfg server.Config) *env {
 	t.Helper()
 	s := storetest.Open(t, b)
 	e := &env{t: t, s: s, tokens: map[string]string{}, now: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
@@ -59,7 +65,8 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.srv, err = server.New(server.Config{Store: s, Blobs: blobs, Demo: true, MaxUpload: 1 << 20}); err != nil {
+	cfg.Store, cfg.Blobs = s, blobs
+	if e.srv, err = server.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(e.srv)
