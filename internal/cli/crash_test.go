@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 type child struct {
 	cmd *exec.Cmd
 	url string
+	log string // the file its standard error goes to
 }
 
 var listenRE = regexp.MustCompile(`listening on (http://\S+)`)
@@ -46,10 +47,22 @@ var listenRE = regexp.MustCompile(`listening on (http://\S+)`)
 // startChild runs `shencha demo` over dir and waits for its URL.
 func startChild(t *testing.T, dir string) *child {
 	t.Helper()
-	argv, _ := json.Marshal([]string{"demo", "--data-dir", dir, "--addr", "127.0.0.1:0"})
+	return startShencha(t, "demo", "--data-dir", dir, "--addr", "127.0.0.1:0")
+}
+
+// startShencha runs shencha with args in a child process and waits for the
+// URL it listens on.
+func startShencha(t *testing.T, args ...string) *child {
+	t.Helper()
+	argv, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "SHENCHA_TEST_CHILD="+string(argv))
-	cmd.Stderr = io.Discard
+	logFile, err := os.CreateTemp(t.TempDir(), "child-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close() // the child holds its own copy
+	cmd.Stderr = logFile
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +81,7 @@ func startChild(t *testing.T, dir string) *child {
 	}()
 	select {
 	case u := <-urls:
-		return &child{cmd: cmd, url: u}
+		return &child{cmd: cmd, url: u, log: logFile.Name()}
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("the server did not start")
