@@ -241,7 +241,7 @@ func FuzzSignEnvelope(f *testing.F) {
 
 // FuzzStatement reads statements: what is accepted is a verdict with a
 // subject and digests, and writing it by hand gives encoding/json's bytes,
-// which read back the same.
+// which read back to the same bytes.
 func FuzzStatement(f *testing.F) {
 	st := Statement{Type: StatementType, PredicateType: PredicateType,
 		Subject: []Subject{SubjectFor("pkg:generic/huaxin/hx-9000@3.1.0", "", "Huaxin", "HX-9000", "3.1.0", "")},
@@ -268,7 +268,9 @@ func FuzzStatement(f *testing.F) {
 		if want, _ := json.Marshal(s); !bytes.Equal(m, want) {
 			t.Fatalf("Marshal wrote\n%s\nencoding/json\n%s", m, want)
 		}
-		if again, err := ParseStatement(m); err != nil || !reflect.DeepEqual(again, s) {
+		// Read back, it writes the same bytes ("conditions":[] and no
+		// conditions are one statement).
+		if again, err := ParseStatement(m); err != nil || !bytes.Equal(again.Marshal(), m) {
 			t.Fatalf("%s read back as %+v, %v", m, again, err)
 		}
 	})
