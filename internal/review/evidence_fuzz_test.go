@@ -1,9 +1,9 @@
 package review_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-	"reflect"
 	"slices"
 	"testing"
 
@@ -12,7 +12,7 @@ import (
 
 // FuzzCheckEvidence reads the structured evidence a lab or the office
 // posts: a refusal is a bad request naming the field (inside data, with
-// its path), and what is accepted is read back the same from its own JSON.
+// its path), and what is accepted reads back from its own JSON to the same JSON.
 func FuzzCheckEvidence(f *testing.F) {
 	kinds := []review.EvidenceKind{review.EvidenceLabTest, review.EvidenceChecklist, review.EvidenceMonitoring,
 		review.EvidenceBackground, review.EvidenceDocument, review.EvidenceAnalysis, "unknown", ""}
@@ -53,8 +53,10 @@ func FuzzCheckEvidence(f *testing.F) {
 		if err != nil {
 			t.Fatalf("its own JSON %s is refused: %v", b, err)
 		}
-		if in.Kind != review.EvidenceAnalysis && !reflect.DeepEqual(v, w) {
-			t.Fatalf("read back differently:\n%#v\n%#v", v, w)
+		// Read back, it writes the same JSON (an empty list and none are
+		// one thing).
+		if again, _ := json.Marshal(w); !bytes.Equal(again, b) {
+			t.Fatalf("read back differently:\n%s\n%s", b, again)
 		}
 	})
 }
