@@ -529,6 +529,13 @@ func (e *Encrypted) Delete(ctx context.Context, d Digest) error {
 	return nil
 }
 
+// Digests calls fn with the digest of every stored blob and stops at the
+// first error fn returns. It is for a garbage collector driven by the
+// caller, which alone knows what is referenced.
+func (e *Encrypted) Digests(ctx context.Context, fn func(Digest) error) error {
+	return e.disk.digests(ctx, fn)
+}
+
 // Verify reads the blob d in full, authenticating every chunk and the
 // plaintext digest, and returns an error wrapping ErrCorrupt if anything
 // is wrong, or ErrNotFound if d is absent. It is for periodic scrubbing

@@ -180,6 +180,46 @@ func (d dataDir) openBlobs() (*blob.Encrypted, error) {
 	return blob.NewEncrypted(d.blobs(), kr)
 }
 
+// sweepBlobs removes the blob files no material names. An upload stores
+// its file first and records the material after, so a server killed
+// between the two leaves a whole file nobody references (the blob store
+// itself removes the partial writes in its tmp folder); so does an SBOM
+// that is stored, then refused as unreadable. It runs before the server
+// listens, under the data dir's lock, so no upload is in flight. When the
+// database names none of the stored files, it is not this store's (a
+// wrong --db, a restore gone wrong): nothing is removed, and the log says
+// so.
+func sweepBlobs(ctx context.Context, s *store.Store, blobs *blob.Encrypted, log *slog.Logger) error {
+	named, err := s.MaterialDigests(ctx)
+	if err != nil {
+		return err
+	}
+	var orphans []blob.Digest
+	kept := 0
+	err = blobs.Digests(ctx, func(d blob.Digest) error {
+		if named[d.String()] {
+			kept++
+		} else {
+			orphans = append(orphans, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("blob sweep: %w", err)
+	}
+	if kept == 0 && len(orphans) > 0 {
+		log.Warn("blob sweep skipped: the database names none of the stored files; is --db the right database?", "files", len(orphans))
+		return nil
+	}
+	for _, d := range orphans {
+		if err := blobs.Delete(ctx, d); err != nil {
+			return fmt.Errorf("blob sweep: %w", err)
+		}
+		log.Info("removed a stored file no material names (an upload interrupted before it was recorded)", "digest", d.String())
+	}
+	return nil
+}
+
 type dbFlags struct {
 	dataDir, db string
 }
@@ -320,6 +360,9 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	}
 	blobs, err := dataDir(dbf.dataDir).openBlobs()
 	if err != nil {
+		return err
+	}
+	if err := sweepBlobs(ctx, s, blobs, log); err != nil {
 		return err
 	}
 	// The eligibility register and the log's tree are held in memory:

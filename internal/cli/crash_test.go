@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 type child struct {
 	cmd *exec.Cmd
 	url string
+	log string // the file its standard error goes to
 }
 
 var listenRE = regexp.MustCompile(`listening on (https?://\S+)`)
@@ -47,10 +48,22 @@ var listenRE = regexp.MustCompile(`listening on (https?://\S+)`)
 // waits for its URL.
 func startChild(t *testing.T, dir string, flags ...string) *child {
 	t.Helper()
-	argv, _ := json.Marshal(append([]string{"demo", "--data-dir", dir, "--addr", "127.0.0.1:0"}, flags...))
+	return startShencha(t, append([]string{"demo", "--data-dir", dir, "--addr", "127.0.0.1:0"}, flags...)...)
+}
+
+// startShencha runs shencha with args in a child process and waits for the
+// URL it listens on.
+func startShencha(t *testing.T, args ...string) *child {
+	t.Helper()
+	argv, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "SHENCHA_TEST_CHILD="+string(argv))
-	cmd.Stderr = io.Discard
+	logFile, err := os.CreateTemp(t.TempDir(), "child-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close() // the child holds its own copy
+	cmd.Stderr = logFile
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +82,7 @@ func startChild(t *testing.T, dir string, flags ...string) *child {
 	}()
 	select {
 	case u := <-urls:
-		return &child{cmd: cmd, url: u}
+		return &child{cmd: cmd, url: u, log: logFile.Name()}
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("the server did not start")

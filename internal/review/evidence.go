@@ -361,7 +361,7 @@ func (b *Background) check() error {
 		if err := oneOf(at("data.entities", i, "kind"), e.Kind, entityKinds...); err != nil {
 			return err
 		}
-		if len(e.Jurisdiction) != 2 || strings.ToUpper(e.Jurisdiction) != e.Jurisdiction {
+		if j := e.Jurisdiction; len(j) != 2 || j[0] < 'A' || j[0] > 'Z' || j[1] < 'A' || j[1] > 'Z' {
 			return Invalid(at("data.entities", i, "jurisdiction"), "field_invalid", "rule", "ISO 3166-1 alpha-2, e.g. CN")
 		}
 	}

@@ -397,6 +397,8 @@ func TestCheckEvidenceErrors(t *testing.T) {
 			wantErr{inv, bad, "data.entities[2].jurisdiction", nil}},
 		{"Background/JurisdictionMissing", background(func(b *review.Background) { b.Entities[1].Jurisdiction = "" }),
 			wantErr{inv, bad, "data.entities[1].jurisdiction", nil}},
+		{"Background/JurisdictionDigits", background(func(b *review.Background) { b.Entities[1].Jurisdiction = "00" }),
+			wantErr{inv, bad, "data.entities[1].jurisdiction", nil}},
 
 		// Background investigation: subject and controller.
 		{"Background/SubjectUnknown", background(func(b *review.Background) { b.Subject = "Q" }),

@@ -29,7 +29,7 @@ import (
 
 // env is a running server on a real database with the demo seed.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	s      *store.Store
 	f      *demo.Fixture
@@ -40,12 +40,12 @@ type env struct {
 	dir    string // holds the blob store and its master key
 }
 
-func newEnv(t *testing.T, b storetest.Backend) *env { return newEnvWith(t, b, nil) }
+func newEnv(t testing.TB, b storetest.Backend) *env { return newEnvWith(t, b, nil) }
 
 // newEnvWith is newEnv with changes to the server's configuration (its
 // logger, its rates, its timeouts) before it starts. The server runs in the
 // http.Server serve runs (HTTPServer), timeouts and all.
-func newEnvWith(t *testing.T, b storetest.Backend, change func(*server.Config)) *env {
+func newEnvWith(t testing.TB, b storetest.Backend, change func(*server.Config)) *env {
 	t.Helper()
 	s := storetest.Open(t, b)
 	e := &env{t: t, s: s, tokens: map[string]string{}, now: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}

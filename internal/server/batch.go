@@ -181,7 +181,7 @@ func csvLines(body []byte) ([]batchLine, error) {
 	cr.ReuseRecord = true
 	var header []string
 	var lines []batchLine
-	for n := 1; ; n++ {
+	for first := true; ; first = false {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -192,12 +192,15 @@ func csvLines(body []byte) ([]batchLine, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				lines = append(lines, batchLine{Line: pe.Line, err: review.Invalid("line", "field_invalid", "rule", pe.Err.Error())})
+				lines = append(lines, batchLine{Line: pe.StartLine, err: review.Invalid("line", "field_invalid", "rule", pe.Err.Error())})
 				continue
 			}
 			return nil, review.Invalid("body", "body_invalid", "reason", err.Error())
 		}
-		if n == 1 && isHeader(rec) {
+		// A line is the file's line where the record starts, as an editor
+		// shows it: blank lines and quoted line breaks count.
+		n, _ := cr.FieldPos(0)
+		if first && isHeader(rec) {
 			header = make([]string, len(rec))
 			for i, h := range rec {
 				header[i] = strings.ToLower(strings.TrimSpace(h))

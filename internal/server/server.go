@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -341,13 +343,38 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	switch {
 	case readFailed(err):
 		return s.bodyError(err)
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return review.E(review.KindInvalid, "body_invalid", "reason", "want a JSON object")
 	case errors.As(err, &typeErr):
-		return review.Invalid(typeErr.Field, "field_invalid", "rule", "expected "+typeErr.Type.Kind().String())
+		return review.Invalid(typeErr.Field, "field_invalid", "rule", "expected "+jsonKind(typeErr.Type.Kind()))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		f, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if uerr != nil || f == "" {
+			return review.E(review.KindInvalid, "body_invalid", "reason", "a member whose name is not a field: "+strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
 		return review.Invalid(f, "field_unknown")
 	case errors.Is(err, io.EOF):
 		return review.E(review.KindInvalid, "body_invalid", "reason", "empty body")
 	}
 	return review.E(review.KindInvalid, "body_invalid", "reason", err.Error())
+}
+
+// jsonKind names the JSON value a Go kind decodes from.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return k.String()
 }

@@ -251,6 +251,26 @@ func (s *Store) insertMaterial(ctx context.Context, tx *sql.Tx, c *review.Case, 
 	return s.audit(ctx, tx, a, "material.add", "case:"+c.Number, map[string]any{"digest": m.Digest, "size": m.Size})
 }
 
+// MaterialDigests lists the digests ("sha256:<hex>") every material names:
+// the blob files the database references. It reveals no content and no
+// case, and is for the blob store's sweep at start, which needs no actor.
+func (s *Store) MaterialDigests(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT digest FROM materials`)
+	if err != nil {
+		return nil, wrap("material digests", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, wrap("material digests", err)
+		}
+		out[d] = true
+	}
+	return out, wrap("material digests", rows.Err())
+}
+
 // OpenMaterial checks that the actor may read a material and audits the read
 // before returning where its content is. Every read of confidential
 // material leaves a row in the audit chain (Art. 13).

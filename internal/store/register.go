@@ -544,10 +544,13 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time, dst []r
 				start = li
 			}
 		}
-	case q.PURL != "" && strings.Contains(q.PURL, "@"):
+	case q.PURL != "":
 		// A purl without a version asks about every version, listed
-		// or not: the database answers.
-		walk(&g.byPURL, q.PURL, func(v *regVersion) str { return v.purl })
+		// or not: the database answers. (It asks by the purl even when
+		// a CPE or digest comes along, as the database does.)
+		if strings.Contains(q.PURL, "@") {
+			walk(&g.byPURL, q.PURL, func(v *regVersion) str { return v.purl })
+		}
 	case q.CPE != "":
 		walk(&g.byCPE, q.CPE, func(v *regVersion) str { return v.cpe })
 	case q.Digest != "":

@@ -13,7 +13,6 @@
 package transparency
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
@@ -180,10 +179,13 @@ func ParseEnvelope(b []byte) (Envelope, error) {
 }
 
 // parseOwnEnvelope reads Marshal's form: the three fields in order, no
-// whitespace, no escapes.
+// whitespace, no escapes, printable ASCII only (the rest, control
+// characters and UTF-8 that may be invalid, is encoding/json's to judge).
 func parseOwnEnvelope(b []byte) (Envelope, bool) {
-	if bytes.IndexByte(b, '\\') >= 0 {
-		return Envelope{}, false
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return Envelope{}, false
+		}
 	}
 	s := string(b)
 	var e Envelope
@@ -210,6 +212,7 @@ func parseOwnEnvelope(b []byte) (Envelope, bool) {
 		return Envelope{}, false
 	}
 	s = s[len(`,"signatures":[`):]
+	e.Signatures = make([]Signature, 0, 1) // "[]" is an empty list, as encoding/json reads it
 	for ok && strings.HasPrefix(s, `{"keyid":"`) {
 		sig := Signature{KeyID: field(`{"keyid":"`), Sig: field(`,"sig":"`)}
 		if !ok || !strings.HasPrefix(s, "}") {

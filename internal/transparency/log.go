@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -127,12 +128,17 @@ func canonicalSignatures(msg []byte) error {
 
 // ParseCheckpointBody parses a checkpoint's text (no signature check).
 func ParseCheckpointBody(text string) (Checkpoint, error) {
+	if !noteText(text) {
+		return Checkpoint{}, fmt.Errorf("%w: not a note's text (UTF-8 without control characters)", ErrCheckpoint)
+	}
 	lines := strings.SplitN(text, "\n", 4)
 	if len(lines) < 4 {
 		return Checkpoint{}, fmt.Errorf("%w: want origin, size and root lines", ErrCheckpoint)
 	}
 	size, err := strconv.ParseInt(lines[1], 10, 64)
-	if err != nil || size < 0 {
+	// Only the canonical decimal form: "+5" or "05" would be another text
+	// for the same checkpoint.
+	if err != nil || size < 0 || strconv.FormatInt(size, 10) != lines[1] {
 		return Checkpoint{}, fmt.Errorf("%w: size %q", ErrCheckpoint, lines[1])
 	}
 	root, err := strict.DecodeString(lines[2])
@@ -142,6 +148,18 @@ func ParseCheckpointBody(text string) (Checkpoint, error) {
 	c := Checkpoint{Origin: lines[0], Size: size}
 	copy(c.Root[:], root)
 	return c, nil
+}
+
+// noteText reports whether a note may hold text, as note.Open decides:
+// valid UTF-8 with no control character but newline. A checkpoint's text
+// that no note could carry is not a checkpoint.
+func noteText(text string) bool {
+	for _, r := range text {
+		if r < 0x20 && r != '\n' {
+			return false
+		}
+	}
+	return utf8.ValidString(text)
 }
 
 // ErrProof is wrapped by every reason a proof is refused.
