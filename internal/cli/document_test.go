@@ -70,10 +70,10 @@ func TestVerifyDocument(t *testing.T) {
 	}{
 		{"zh-CN", []string{"网络产品和服务提供者安全评估报告", "网络安全审查办公室", "Huaxin Networks Co., Ltd.", from + " 至 " + to,
 			"Huaxin HX-9000 Core Router（核心网络设备）", "CSR-2026-0001", "附条件通过", "三、各风险领域的评估结论", "R1 被非法控制、干扰和中断运行",
-			"Ship firmware 2.0.5", "尚未到期", "无公开审查结果"}},
+			"Ship firmware 2.0.5", "尚未到期", "无公开审查结果", "五、收到的举报及处理情况"}},
 		{"en", []string{"Security Assessment Report on a Provider of Network Products and Services", "Huaxin Networks Co., Ltd.",
 			from + " to " + to, "Huaxin HX-S5700 Data Centre Switch", "passed with conditions", "3. Findings by risk area",
-			"Illegal control, interference or interruption", "not yet due", "no public result"}},
+			"Illegal control, interference or interruption", "not yet due", "no public result", "5. Public reports received and how they were handled"}},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			pdf := e.get("/api/v1/provider-reports/"+id+"/pdf?lang="+tc.lang, "")

@@ -99,6 +99,14 @@ func ProviderReport(r *store.ProviderReport, lang string) ([]byte, error) {
 			w.t("doc.report.col.met_on"), w.t("doc.report.col.standing")}, rows)
 	}
 
+	w.heading(w.t("doc.report.public_reports"))
+	w.para(w.t("doc.report.public_reports_intro"))
+	rows = nil
+	for _, pr := range c.PublicReports {
+		rows = append(rows, []string{w.t("reportstatus." + string(pr.Status)), strconv.Itoa(pr.Count)})
+	}
+	w.table([]float64{70, 30}, []string{w.t("doc.report.col.handled"), w.t("doc.report.col.count")}, rows)
+
 	w.pdf.Ln(4)
 	w.note(w.t("doc.report.confidential"))
 	w.note(w.t("doc.verify"))

@@ -51,14 +51,22 @@ type ProviderReport struct {
 	Content *ReportContent `json:"content,omitempty"`
 }
 
-// ReportContent is what a report says. Public reports (举报) received about
-// the provider and how they were handled belong here too, as a section of
-// their own, once the platform takes such reports in; until then the report
-// has no such section.
+// ReportContent is what a report says.
 type ReportContent struct {
 	Products   []ReportProduct   `json:"products"`
 	Areas      []AreaSummary     `json:"areas"`
 	Conditions []ReportCondition `json:"conditions"`
+	// PublicReports counts the public reports (举报) filed in the period
+	// about the provider or its products, by how they were handled; what
+	// they say and who filed them stay with the office (Art. 13).
+	PublicReports []PublicReportCount `json:"public_reports"`
+}
+
+// PublicReportCount is how many of the period's public reports stand in a
+// status (received: awaiting triage).
+type PublicReportCount struct {
+	Status review.ReportStatus `json:"status"`
+	Count  int                 `json:"count"`
 }
 
 // ReportProduct is one of the provider's products with its versions.
@@ -328,6 +336,17 @@ func (s *Store) reportContent(ctx context.Context, q queryer, providerOrgID int6
 	}
 	for _, a := range review.RiskAreas {
 		out.Areas = append(out.Areas, *areas[a])
+	}
+	out.PublicReports = make([]PublicReportCount, 0, len(review.ReportStatuses))
+	for _, st := range review.ReportStatuses {
+		var n int
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM public_reports WHERE status = $1 AND filed_at >= $2 AND filed_at <= $3
+			AND (provider_org_id = $4 OR product_id IN (SELECT id FROM products WHERE provider_org_id = $4))`,
+			string(st), ts(start), ts(end), providerOrgID).Scan(&n)
+		if err != nil {
+			return nil, wrap("report public reports", err)
+		}
+		out.PublicReports = append(out.PublicReports, PublicReportCount{Status: st, Count: n})
 	}
 	return out, nil
 }

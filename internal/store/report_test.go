@@ -123,6 +123,31 @@ func TestProviderReport(t *testing.T) {
 						t.Errorf("the report carries confidential text %q", secret)
 					}
 				}
+				// A public report filed about one of provider1's products is
+				// counted as received; what it says is not in the report.
+				received := func(c *store.ReportContent) int {
+					for _, pr := range c.PublicReports {
+						if pr.Status == review.ReportReceived {
+							return pr.Count
+						}
+					}
+					t.Fatalf("no count of received public reports: %+v", c.PublicReports)
+					return 0
+				}
+				tip := "Port 2323 answers with a login prompt (public report text)"
+				if _, err := e.s.FileReport(e.ctx, review.NewReport{ProductID: e.f.Router.ID, Description: tip}, nil); err != nil {
+					t.Fatal(err)
+				}
+				r3, err := e.s.GenerateProviderReport(e.ctx, office, p1, "2026-01-01", "2026-03-02")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := received(r3.Content), received(c)+1; got != want {
+					t.Errorf("received public reports: %d, want %d", got, want)
+				}
+				if b, _ := json.Marshal(r3); strings.Contains(string(b), tip) {
+					t.Error("the report carries a public report's text")
+				}
 				// provider2's only result is a fail published to the parties:
 				// its products show, the result does not.
 				r2, err := e.s.GenerateProviderReport(e.ctx, office, e.f.Orgs["provider2"].ID, "2026-01-01", "2026-03-02")
