@@ -177,12 +177,15 @@ func TestMarkerLeaks(t *testing.T) {
 				c.Log = logger
 				c.Rates = server.Rates{Anonymous: 1e9, Session: 1e9, Token: 1e9} // the crawl is one busy client
 			})
-			// The job queue runs as under serve, logging to the same log.
-			client, err := jobs.Start(l.ctx, l.s, logger, jobs.Options{})
+			// The job queue runs as under serve, logging to the same log,
+			// sending e-mails and webhook deliveries to an outbox.
+			out, opts := startOutbox(t)
+			client, err := jobs.Start(l.ctx, l.s, logger, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { client.Stop(l.ctx) })
+			l.subscribe(t, out)
 			if err := demo.SeedCases(l.ctx, l.s, l.f); err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +194,9 @@ func TestMarkerLeaks(t *testing.T) {
 			s := l.seedSectorCase(t)
 			l.seedAdvisoryFlag(t)
 			l.suspend(t, p, "listing_events.reason.parties")
-			l.suspend(t, s, "listing_events.reason.sector")
+			// A sector's result, and so its suspension's reason, is the
+			// sector's buyers' to read too (DESIGN §3): the energy CIIO's.
+			l.suspend(t, s, "listing_events.reason.sector", "ciio")
 			l.seedProcurement(t)
 			l.seedSuggestion(t)
 			if _, err := l.s.Sequence(l.ctx, 0); err != nil {
@@ -199,6 +204,7 @@ func TestMarkerLeaks(t *testing.T) {
 			}
 			l.breakFile(t, p)
 
+			l.searchOutbox(t, out)
 			l.crawlPublic(t)
 			l.crawlStrangers(t)
 			l.crawlReaders(t)
@@ -589,7 +595,7 @@ func (l *leakEnv) breakFile(t *testing.T, number string) {
 
 // suspend suspends a case's listing with a marked reason; the office reads
 // it in the listing's history.
-func (l *leakEnv) suspend(t *testing.T, number, field string) {
+func (l *leakEnv) suspend(t *testing.T, number, field string, readers ...string) {
 	v, err := l.s.Case(l.ctx, l.f.Actors["office"], number)
 	if err != nil {
 		t.Fatal(err)
@@ -598,7 +604,7 @@ func (l *leakEnv) suspend(t *testing.T, number, field string) {
 	if err != nil || len(ans) != 1 || ans[0].ListingID == 0 {
 		t.Fatalf("listing of %s: %+v %v", number, ans, err)
 	}
-	l.must(t, 200, "office", "POST", "/api/v1/listings/"+itoa(ans[0].ListingID)+"/actions/suspend", map[string]string{"reason": l.mark(field, "office")}, nil)
+	l.must(t, 200, "office", "POST", "/api/v1/listings/"+itoa(ans[0].ListingID)+"/actions/suspend", map[string]string{"reason": l.mark(field, append([]string{"office"}, readers...)...)}, nil)
 }
 
 // seedProcurement has the CIIO declare a procurement and the CII
