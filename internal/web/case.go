@@ -37,6 +37,9 @@ type caseData struct {
 	// Commitment is the provider's commitment: what to sign, or what was
 	// signed; nil for everyone else.
 	Commitment *commitmentData
+	// SBOMs are the supply-chain analyses of the case's SBOMs the visitor
+	// may read.
+	SBOMs []store.AnalysisView
 	// Eval is the evaluation: plan, evidence, findings and their matrix,
 	// and the forms of the visitor's part in it (evaluation.go).
 	Eval *evaluation

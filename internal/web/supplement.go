@@ -38,6 +38,14 @@ func (ui *UI) caseSections(r *http.Request, a review.Actor, d *caseData) error {
 	if ok {
 		d.OwnershipURL = "/orgs/" + strconv.FormatInt(c.Provider.ID, 10) + "/ownership"
 	}
+	// The supply-chain analyses the visitor may read (the reviewers and the
+	// organisation that submitted the SBOM); none for the rest.
+	switch sboms, err := ui.cfg.Store.SBOMAnalyses(ctx, a, c.Number); {
+	case err == nil:
+		d.SBOMs = sboms
+	case !review.IsKind(err, review.KindForbidden) && !review.IsKind(err, review.KindNotFound):
+		return err
+	}
 	if _, ok := review.MayReadReports(a); ok {
 		if d.Reports, err = ui.cfg.Store.Reports(ctx, a, store.PublicReportFilter{Case: c.Number}); err != nil {
 			return err
