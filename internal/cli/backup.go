@@ -60,6 +60,9 @@ var privateKeyFiles = []string{transparency.VerdictKeyFile, transparency.LogKeyF
 
 // manifest is manifest.json.
 type manifest struct {
+	// sha256 is the manifest file's own digest, as backup printed it
+	// (read back by readManifest, for the operator to compare).
+	sha256    string
 	Format    string `json:"format"`
 	CreatedAt string `json:"created_at"`
 	Database  string `json:"database"` // sqlite or postgres
@@ -457,15 +460,18 @@ func hashFile(p string) (string, int64, error) {
 // every path is one a backup writes, so none can point outside the data
 // dir; and that the backup holds no file the manifest does not list.
 func readManifest(dir string) (*manifest, error) {
-	f, err := os.Open(filepath.Join(dir, manifestName))
+	b, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if err != nil {
 		return nil, fmt.Errorf("backup %s: %w", dir, err)
 	}
-	defer f.Close()
 	var m manifest
-	if err := json.NewDecoder(io.LimitReader(f, 1<<30)).Decode(&m); err != nil {
+	// Unmarshal, not a decoder: anything after the manifest's object (an
+	// edit, an append) is refused, not ignored.
+	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("backup %s: %s: %w", dir, manifestName, err)
 	}
+	sum := sha256.Sum256(b)
+	m.sha256 = hex.EncodeToString(sum[:])
 	if m.Format != backupFormat {
 		return nil, fmt.Errorf("backup %s: %s: format %q, want %q", dir, manifestName, m.Format, backupFormat)
 	}

@@ -377,3 +377,17 @@ func newDatabase(t *testing.T, dsn string) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// A manifest with anything after its object (an append, an edit) is
+// refused, not read up to the object's end.
+func TestManifestTrailingData(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, manifestName), []byte(`{"format":"`+backupFormat+`"}`+"\nx"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The object alone would be refused later (no database named): the
+	// refusal must be the trailing data's.
+	if _, err := readManifest(dir); err == nil || !strings.Contains(err.Error(), manifestName) || !strings.Contains(err.Error(), "after top-level value") {
+		t.Fatalf("readManifest = %v, want a refusal of the data after the object, naming %s", err, manifestName)
+	}
+}

@@ -111,6 +111,7 @@ func restoreCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "restored %s (%s, schema %d, made %s) into %s in %d ms: %s\n", src, m.Database, m.SchemaVersion, m.CreatedAt, dir, time.Since(start).Milliseconds(), counts)
+	fmt.Fprintf(out, "  manifest sha256 %s (compare it with the one backup printed)\n", m.sha256)
 	return verifyRestore(ctx, out, dataDir(dir), dbf.db, m)
 }
 
