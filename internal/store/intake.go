@@ -66,9 +66,8 @@ func (s *Store) IntakeQueue(ctx context.Context, a review.Actor, cursor string, 
 			WHERE c.state = `+p+` AND `+cond+after+` ORDER BY c.submitted_at, c.id LIMIT `+n+`) s`+strconv.Itoa(i))
 	}
 	type row struct {
-		id      int64
-		product int64
-		c       IntakeCase
+		id int64
+		c  IntakeCase
 	}
 	rows, err := queryAll(ctx, s.r, "intake queue", `SELECT q.id, q.number, p.name, q.state, q.submitted_at FROM (`+strings.Join(parts, " UNION ALL ")+`) q
 		JOIN products p ON p.id = q.product_id ORDER BY q.submitted_at, q.id LIMIT `+n, func(r *sql.Rows) (row, error) {
