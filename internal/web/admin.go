@@ -165,7 +165,17 @@ func (ui *UI) adminGet(name string) http.HandlerFunc {
 // may send it, act makes the change through the store and says which
 // form it was and where to go next, and adminDone answers.
 func (ui *UI) adminAction(name, action string, roles []review.Role, act func(w http.ResponseWriter, r *http.Request, a review.Actor) (form, next string, err error)) http.HandlerFunc {
-	return ui.post(func(w http.ResponseWriter, r *http.Request) {
+	return ui.adminForm(0, name, action, roles, act)
+}
+
+// adminDocument is adminAction for a form that carries a document: at most
+// maxDocument, as the API takes it, and a little for the other fields.
+func (ui *UI) adminDocument(name, action string, roles []review.Role, act func(w http.ResponseWriter, r *http.Request, a review.Actor) (form, next string, err error)) http.HandlerFunc {
+	return ui.adminForm(maxDocument+64<<10, name, action, roles, act)
+}
+
+func (ui *UI) adminForm(max int64, name, action string, roles []review.Role, act func(w http.ResponseWriter, r *http.Request, a review.Actor) (form, next string, err error)) http.HandlerFunc {
+	return ui.postMax(max, func(w http.ResponseWriter, r *http.Request) {
 		a, err := ui.roleActor(r, action, roles...)
 		if err != nil {
 			ui.fail(w, r, err)
@@ -316,18 +326,10 @@ func (ui *UI) fillCalendar(r *http.Request, _ review.Actor, d *adminData) error 
 // catalogue), as the API bounds a catalogue.
 const maxDocument = 4 << 20
 
-// formDocument reads a document sent through a form: the chosen file if there
-// is one, else what was pasted into the text area. A form without a file
-// input may be sent urlencoded.
-func formDocument(w http.ResponseWriter, r *http.Request, field, text string) ([]byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxDocument+64<<10)
-	if err := r.ParseMultipartForm(maxDocument); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, review.E(review.KindTooLarge, "body_too_large", "max", strconv.Itoa(maxDocument))
-		}
-		return nil, review.E(review.KindInvalid, "body_invalid", "reason", err.Error())
-	}
+// formDocument reads a document sent through a form (read by postMax):
+// the chosen file if there is one, else what was pasted into the text
+// area. A form without a file input may be sent urlencoded.
+func formDocument(r *http.Request, field, text string) ([]byte, error) {
 	if f, _, err := r.FormFile(field); err == nil {
 		defer f.Close()
 		b, err := io.ReadAll(f)
@@ -345,7 +347,7 @@ func formDocument(w http.ResponseWriter, r *http.Request, field, text string) ([
 // loadCalendar loads a year of holidays as POST /api/v1/calendar does,
 // from an uploaded holiday-cn file or the same JSON pasted.
 func (ui *UI) loadCalendar(w http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
-	data, err := formDocument(w, r, "file", "text")
+	data, err := formDocument(r, "file", "text")
 	if err == nil {
 		_, err = ui.cfg.Store.LoadCalendarYear(r.Context(), a, data)
 	}
@@ -369,7 +371,7 @@ func (ui *UI) fillCatalog(r *http.Request, a review.Actor, d *adminData) error {
 
 // loadCatalog stores a new catalogue version as proposed (admin).
 func (ui *UI) loadCatalog(w http.ResponseWriter, r *http.Request, a review.Actor) (string, string, error) {
-	data, err := formDocument(w, r, "catalog", "text")
+	data, err := formDocument(r, "catalog", "text")
 	if err == nil {
 		_, err = ui.cfg.Store.LoadCatalog(r.Context(), a, data)
 	}

@@ -304,6 +304,16 @@ func TestCatalogPage(t *testing.T) {
 	if code != 400 || !strings.Contains(pageError(body), "Catalogue file is not valid") {
 		t.Fatalf("a bad catalogue: %d %q", code, pageError(body))
 	}
+	// The page takes a catalogue as large as the API does (4 MiB), not
+	// just a form's 1 MiB: a 2 MiB file is read (and refused as a
+	// catalogue); one over the limit is refused as too large.
+	big := append([]byte(`{"version": "2026.9", "x": "`), bytes.Repeat([]byte("a"), 2<<20)...)
+	if code, _, body := admin.multipart("/catalog", nil, "catalog", "big.json", big, en, "en"); code != 400 || !strings.Contains(pageError(body), "Catalogue file is not valid") {
+		t.Fatalf("a 2 MiB catalogue: %d %q", code, pageError(body))
+	}
+	if code, _, _ := admin.multipart("/catalog", nil, "catalog", "huge.json", bytes.Repeat([]byte("a"), 5<<20), en, "en"); code != 413 {
+		t.Fatalf("a 5 MiB catalogue: %d, want 413", code)
+	}
 	if code, hdr, _ := admin.multipart("/catalog", nil, "catalog", "2026.2.json", version("2026.2"), en, "en"); code != 303 || hdr.Get("Location") != "/catalog#version-list" {
 		t.Fatalf("load: %d %q", code, hdr.Get("Location"))
 	}

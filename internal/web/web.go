@@ -233,9 +233,9 @@ func (ui *UI) routes() []route {
 		{"GET /admin/ties", ui.adminGet("ties")},
 		{"POST /admin/ties", ui.adminAction("ties", "declare_tie", onlyAdmin, ui.createTie)},
 		{"GET /admin/calendar", ui.adminGet("calendar")},
-		{"POST /admin/calendar", ui.adminAction("calendar", "load_calendar", onlyAdmin, ui.loadCalendar)},
+		{"POST /admin/calendar", ui.adminDocument("calendar", "load_calendar", onlyAdmin, ui.loadCalendar)},
 		{"GET /catalog", ui.adminGet("catalog")},
-		{"POST /catalog", ui.adminAction("catalog", "load_catalog", onlyAdmin, ui.loadCatalog)},
+		{"POST /catalog", ui.adminDocument("catalog", "load_catalog", onlyAdmin, ui.loadCatalog)},
 		{"POST /catalog/{version}/approve", ui.adminAction("catalog", "approve_catalog", onlyCommittee, ui.decideCatalog(true))},
 		{"POST /catalog/{version}/reject", ui.adminAction("catalog", "reject_catalog", onlyCommittee, ui.decideCatalog(false))},
 		{"GET /notifications", ui.notifications},
@@ -273,16 +273,23 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 // visitor in to an account of its choosing. The form is read here, at most
 // MaxBody bytes, so an oversized one is refused as such (413) before the
 // handler runs, rather than read as an empty form.
-func (ui *UI) post(h http.HandlerFunc) http.HandlerFunc {
+func (ui *UI) post(h http.HandlerFunc) http.HandlerFunc { return ui.postMax(0, h) }
+
+// postMax is post for a form of at most max bytes (0: MaxBody), for the
+// forms that carry a document (a catalogue, a holiday year).
+func (ui *UI) postMax(max int64, h http.HandlerFunc) http.HandlerFunc {
+	if max == 0 {
+		max = ui.cfg.MaxBody
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !ui.sameOrigin(w, r) {
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, ui.cfg.MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, max)
 		err := r.ParseForm()
 		if err == nil {
-			// Bounded by MaxBody, a multipart form is held in memory whole.
-			if err = r.ParseMultipartForm(ui.cfg.MaxBody); errors.Is(err, http.ErrNotMultipart) {
+			// Bounded by max, a multipart form is held in memory whole.
+			if err = r.ParseMultipartForm(max); errors.Is(err, http.ErrNotMultipart) {
 				err = nil
 			}
 		}
