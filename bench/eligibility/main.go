@@ -41,6 +41,7 @@ import (
 
 	"shencha/internal/auth"
 	"shencha/internal/demo"
+	"shencha/internal/review"
 	"shencha/internal/store"
 	"shencha/internal/transparency"
 )
@@ -57,6 +58,7 @@ func main() {
 	serveBare := flag.Int("serve-bare", 0, "(internal) serve a constant body of this many bytes and print the address: the bare server's process")
 	memLimit := flag.String("memlimit", "", "GOMEMLIMIT for the server process (e.g. 450MiB), to bound its memory")
 	pprofAddr := flag.String("pprof", "", "start the server with --pprof on this loopback address, to profile it during the load")
+	serverProfile := flag.String("serverprofile", "", "with -pprof: write a CPU profile of the server during the first register phase to this file")
 	flag.Parse()
 	if *serveBare > 0 {
 		bareProcess(*serveBare)
@@ -157,9 +159,19 @@ func main() {
 	names := []string{"bare", "register", "bare in the client's process"}
 	for round := range 2 {
 		for i, u := range []func(*rand.Rand) string{bareURL, ourURL, bareHereURL} {
+			var profiled sync.WaitGroup
+			if round == 0 && i == 1 && *pprofAddr != "" && *serverProfile != "" {
+				profiled.Go(func() { serverCPUProfile(*pprofAddr, *serverProfile, *dur/2) })
+			}
+			procs := []string{"self", strconv.Itoa(bareProc.Process.Pid), strconv.Itoa(srv.Process.Pid)}
+			before := cpuTimes(procs)
 			rps, lat := closedLoop(client, u, token, *conns, *dur/2)
+			after := cpuTimes(procs)
+			profiled.Wait()
 			best[i] = max(best[i], rps)
-			fmt.Printf("round %d %-8s %8.0f req/s  p50 %v  p99 %v\n", round+1, names[i], rps, pct(lat, 50), pct(lat, 99))
+			req := rps * (*dur / 2).Seconds()
+			fmt.Printf("round %d %-8s %8.0f req/s  p50 %v  p99 %v  CPU per request: client %.1f µs, bare %.1f µs, server %.1f µs\n", round+1, names[i], rps, pct(lat, 50), pct(lat, 99),
+				(after[0]-before[0])/req*1e6, (after[1]-before[1])/req*1e6, (after[2]-before[2])/req*1e6)
 		}
 	}
 	fmt.Printf("register / bare: %.0f / %.0f req/s = %.0f%% (bare in a process of its own, as the server is)\n", best[1], best[0], 100*best[1]/best[0])
@@ -212,6 +224,19 @@ func bareProcess(n int) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Write(body)
 	}), ReadHeaderTimeout: 10 * time.Second}).Serve(ln))
+}
+
+// serverCPUProfile fetches a CPU profile of the server for d from its
+// pprof address and writes it to file.
+func serverCPUProfile(addr, file string, d time.Duration) {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(1, int(d.Seconds())-1)))
+	check(err)
+	defer resp.Body.Close()
+	f, err := os.Create(file)
+	check(err)
+	_, err = io.Copy(f, resp.Body)
+	check(err)
+	check(f.Close())
 }
 
 // startBare starts this program as the bare server's process.
@@ -358,6 +383,22 @@ func proofTime(ctx context.Context, s *store.Store, size int64) {
 	fmt.Printf("inclusion proof at %d entries: %v each (mean of %d)\n", size, (time.Since(t0) / k).Round(100*time.Nanosecond), k)
 }
 
+// cpuTimes reads the user and system CPU seconds each process has used.
+func cpuTimes(pids []string) []float64 {
+	out := make([]float64, len(pids))
+	for i, pid := range pids {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		check(err)
+		// The fields after the command's closing parenthesis; utime and
+		// stime are the 12th and 13th of them, in clock ticks (100 Hz).
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		u, _ := strconv.ParseFloat(f[11], 64)
+		s, _ := strconv.ParseFloat(f[12], 64)
+		out[i] = (u + s) / 100
+	}
+	return out
+}
+
 // rss reads a process's resident and peak resident memory.
 func rss(pid string) string {
 	b, err := os.ReadFile("/proc/" + pid + "/status")
@@ -396,4 +437,22 @@ func lookupTime(ctx context.Context, s *store.Store, ids []int64, profile string
 		}
 	}
 	fmt.Printf("in-process lookup of random listings: %v each (mean of %d)\n", (time.Since(t0) / k).Round(10*time.Nanosecond), k)
+	// The whole answer in process, as the API handler makes it: the
+	// lookup, the statement rebuilt and checked against the log, the
+	// proof, the JSON.
+	// Five batches: the machine's other load shows in the spread.
+	const m = 50_000
+	var b []byte
+	var each []time.Duration
+	for k := range 5 {
+		t0 = time.Now()
+		for _, q := range qs[k*m : (k+1)*m] {
+			ans, err := s.Listings(ctx, review.Actor{}, q)
+			check(err)
+			b = store.AppendListingAnswers(b[:0], ans)
+		}
+		each = append(each, (time.Since(t0) / m).Round(10*time.Nanosecond))
+	}
+	slices.Sort(each)
+	fmt.Printf("in-process answer of random listings: best %v, median %v (5 batches of %d)\n", each[0], each[2], m)
 }

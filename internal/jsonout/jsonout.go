@@ -5,7 +5,6 @@
 package jsonout
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -91,7 +90,7 @@ func Bytes(b []byte, p []byte) []byte {
 		return append(b, "null"...)
 	}
 	b = append(b, '"')
-	b = base64.StdEncoding.AppendEncode(b, p)
+	b = Base64(b, p)
 	return append(b, '"')
 }
 

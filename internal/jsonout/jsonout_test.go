@@ -1,7 +1,11 @@
 package jsonout
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -42,4 +46,54 @@ func TestValues(t *testing.T) {
 	if got := string(Field(Field([]byte("{"), "a"), "b")); got != `{"a":,"b":` {
 		t.Fatalf("fields: %s", got)
 	}
+}
+
+func TestBase64(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := range 300 {
+		for range 20 {
+			src := make([]byte, n)
+			for i := range src {
+				src[i] = byte(r.Uint32())
+			}
+			prefix := []byte("x")
+			got := Base64(prefix, src)
+			want := base64.StdEncoding.AppendEncode([]byte("x"), src)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%d bytes %x: %q, want %q", n, src, got, want)
+			}
+		}
+	}
+}
+
+func FuzzBase64(f *testing.F) {
+	f.Add([]byte("shencha"), []byte{})
+	f.Add([]byte{0xff, 0xfe, 0xfd, 0, 1, 2, 3, 4, 5}, []byte("pre"))
+	f.Fuzz(func(t *testing.T, src, prefix []byte) {
+		got := Base64(slices.Clone(prefix), src)
+		want := base64.StdEncoding.AppendEncode(slices.Clone(prefix), src)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%x: %q, want %q", src, got, want)
+		}
+	})
+}
+
+func BenchmarkBase64(b *testing.B) {
+	src := make([]byte, 1900) // about a statement
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	dst := make([]byte, 0, 4096)
+	b.Run("jsonout", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			dst = Base64(dst[:0], src)
+		}
+	})
+	b.Run("stdlib", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			dst = base64.StdEncoding.AppendEncode(dst[:0], src)
+		}
+	})
 }
