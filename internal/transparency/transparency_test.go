@@ -169,6 +169,15 @@ func TestTreeAgainstMerkle(t *testing.T) {
 	if a != b {
 		t.Fatal("reloaded tree has another root")
 	}
+	// And the same proofs, which read the upper levels' copies the loads
+	// made.
+	for i := range int64(300) {
+		p, _ := tree.InclusionProof(i, 300)
+		q, err := copyTree.InclusionProof(i, 300)
+		if err != nil || !reflect.DeepEqual(p, q) {
+			t.Fatalf("entry %d: reloaded tree proves %x (%v), the tree %x", i, q, err, p)
+		}
+	}
 }
 
 // fixture builds a log of a few entries with one public and one

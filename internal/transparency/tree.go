@@ -18,7 +18,16 @@ type Tree struct {
 	hashes []tlog.Hash
 	size   int64
 	right  atomic.Pointer[rightEdge] // of the newest size proved
+	// upper[l] holds the hashes of level upperLevel+l, in order: a copy
+	// of a thirty-second of the hashes, the ones an inclusion proof takes
+	// from far apart in stored order. Kept together they stay in the
+	// processor's cache, and a proof reads the rest from one page.
+	upper [][]tlog.Hash
 }
+
+// upperLevel is the lowest level Tree.upper holds: below it, a leaf's
+// siblings lie within 2^upperLevel entries of it, 4 KB of stored hashes.
+const upperLevel = 6
 
 // Size is the number of entries.
 func (t *Tree) Size() int64 {
@@ -49,6 +58,7 @@ func (t *Tree) Append(entries ...[]byte) ([]tlog.Hash, error) {
 		t.hashes = append(t.hashes, hs...)
 		t.size++
 	}
+	t.indexUpper(t.size - int64(len(entries)))
 	return t.hashes[start:len(t.hashes):len(t.hashes)], nil
 }
 
@@ -84,8 +94,36 @@ func (t *Tree) Load(start int64, stored []tlog.Hash) error {
 	} else {
 		t.hashes = append(t.hashes, stored...)
 	}
+	from := t.size
 	t.size = n
+	t.indexUpper(from)
 	return nil
+}
+
+// indexUpper copies into upper the hashes of levels upperLevel and up that
+// entries from on completed. Entry i completes one node per trailing one
+// bit of i, the one of level l at stored index StoredHashIndex(0, i)+l;
+// callers hold the write lock.
+func (t *Tree) indexUpper(from int64) {
+	const step = 1 << upperLevel
+	for i := from | (step - 1); i < t.size; i += step {
+		base := tlog.StoredHashIndex(0, i)
+		for l := upperLevel; l <= bits.TrailingZeros64(^uint64(i)); l++ {
+			for len(t.upper) <= l-upperLevel {
+				t.upper = append(t.upper, nil)
+			}
+			t.upper[l-upperLevel] = append(t.upper[l-upperLevel], t.hashes[base+int64(l)])
+		}
+	}
+}
+
+// node is the stored hash of the complete subtree of level l and index n;
+// callers hold the lock.
+func (t *Tree) node(l int, n int64) *tlog.Hash {
+	if l >= upperLevel {
+		return &t.upper[l-upperLevel][n]
+	}
+	return &t.hashes[tlog.StoredHashIndex(l, n)]
 }
 
 // read is the HashReader over the stored hashes; callers hold the lock.
@@ -127,7 +165,7 @@ func (t *Tree) InclusionProof(index, n int64) ([][]byte, error) {
 		depth++
 	}
 	flat := make([]byte, 0, depth*tlog.HashSize)
-	var levels [64]int // the siblings' stored-hash indexes, root first, or -1 - edge slot
+	var sibs [64]*tlog.Hash // root first
 	k := 0
 	lo, hi := int64(0), n
 	for hi-lo > 1 {
@@ -135,26 +173,22 @@ func (t *Tree) InclusionProof(index, n int64) ([][]byte, error) {
 		mid := lo + split
 		if index < mid {
 			if w := n - mid; hi == n && w&(w-1) != 0 {
-				levels[k] = -1 - e.slot(mid)
+				sibs[k] = &e.hashes[e.slot(mid)]
 			} else {
-				levels[k] = int(tlog.StoredHashIndex(bits.TrailingZeros64(uint64(hi-mid)), mid>>bits.TrailingZeros64(uint64(hi-mid))))
+				l := bits.TrailingZeros64(uint64(hi - mid))
+				sibs[k] = t.node(l, mid>>l)
 			}
 			hi = mid
 		} else {
-			levels[k] = int(tlog.StoredHashIndex(bits.TrailingZeros64(uint64(split)), lo>>bits.TrailingZeros64(uint64(split))))
+			l := bits.TrailingZeros64(uint64(split))
+			sibs[k] = t.node(l, lo>>l)
 			lo = mid
 		}
 		k++
 	}
 	out := make([][]byte, k)
 	for i := k - 1; i >= 0; i-- {
-		var h *tlog.Hash
-		if x := levels[i]; x < 0 {
-			h = &e.hashes[-1-x]
-		} else {
-			h = &t.hashes[x]
-		}
-		flat = append(flat, h[:]...)
+		flat = append(flat, sibs[i][:]...)
 		out[k-1-i] = flat[len(flat)-tlog.HashSize:]
 	}
 	return out, nil
@@ -213,7 +247,7 @@ func (t *Tree) suffixHash(s, n int64) tlog.Hash {
 	for lo := s; lo < n; {
 		size := int64(1) << (bits.Len64(uint64(n-lo)) - 1)
 		level := bits.TrailingZeros64(uint64(size))
-		parts = append(parts, t.hashes[tlog.StoredHashIndex(level, lo>>level)])
+		parts = append(parts, *t.node(level, lo>>level))
 		lo += size
 	}
 	h := parts[len(parts)-1]
@@ -252,6 +286,9 @@ func (t *Tree) Truncate(n int64) {
 	defer t.mu.Unlock()
 	if n < t.size {
 		t.hashes = t.hashes[:tlog.StoredHashCount(n)]
+		for l := range t.upper {
+			t.upper[l] = t.upper[l][:n>>(upperLevel+l)]
+		}
 		t.size = n
 		t.right.Store(nil) // new entries may give a size it held other hashes
 	}
