@@ -50,6 +50,7 @@ func main() {
 	n := flag.Int("n", 1_000_000, "listings in the register")
 	dur := flag.Duration("dur", 10*time.Second, "length of each load phase")
 	conns := flag.Int("conns", 16, "client connections")
+	rounds := flag.Int("rounds", 3, "rounds of the closed-loop phases (bare, register, bare in the client's process), each -dur/2 long")
 	dir := flag.String("dir", "", "data directory (default: a temporary one, removed after)")
 	reuse := flag.Bool("reuse", false, "with -dir: serve the register an earlier run left there instead of building one")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load phases (this process: the client) to this file")
@@ -156,8 +157,10 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	var best [3]float64
+	var ratios []float64 // register / bare, round by round
 	names := []string{"bare", "register", "bare in the client's process"}
-	for round := range 2 {
+	for round := range *rounds {
+		var rates [3]float64
 		for i, u := range []func(*rand.Rand) string{bareURL, ourURL, bareHereURL} {
 			var profiled sync.WaitGroup
 			if round == 0 && i == 1 && *pprofAddr != "" && *serverProfile != "" {
@@ -169,12 +172,16 @@ func main() {
 			after := cpuTimes(procs)
 			profiled.Wait()
 			best[i] = max(best[i], rps)
+			rates[i] = rps
 			req := rps * (*dur / 2).Seconds()
 			fmt.Printf("round %d %-8s %8.0f req/s  p50 %v  p99 %v  CPU per request: client %.1f µs, bare %.1f µs, server %.1f µs\n", round+1, names[i], rps, pct(lat, 50), pct(lat, 99),
 				(after[0]-before[0])/req*1e6, (after[1]-before[1])/req*1e6, (after[2]-before[2])/req*1e6)
 		}
+		ratios = append(ratios, rates[1]/rates[0])
 	}
-	fmt.Printf("register / bare: %.0f / %.0f req/s = %.0f%% (bare in a process of its own, as the server is)\n", best[1], best[0], 100*best[1]/best[0])
+	slices.Sort(ratios)
+	fmt.Printf("register / bare: %.0f / %.0f req/s = %.0f%% (bare in a process of its own, as the server is); round by round: median %.0f%%, lowest %.0f%%\n",
+		best[1], best[0], 100*best[1]/best[0], 100*ratios[len(ratios)/2], 100*ratios[0])
 	fmt.Printf("register / bare in the client's process: %.0f / %.0f req/s = %.0f%%\n", best[1], best[2], 100*best[1]/best[2])
 	lat := openLoop(client, ourURL, token, best[1]/2, *dur)
 	fmt.Printf("at half that rate (%.0f req/s, open loop): p50 %v  p99 %v  max %v\n", best[1]/2, pct(lat, 50), pct(lat, 99), pct(lat, 100))
