@@ -314,19 +314,22 @@ func (s *Store) checkpoint(ctx context.Context, tx *sql.Tx, n int64) (LogHead, e
 // process before a restart) wrote and the memory tree lacks.
 func (s *Store) syncTree(ctx context.Context, q queryer) error {
 	start := s.tree.StoredCount()
-	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx >= $1 ORDER BY idx`, start)
-	if err != nil {
-		return wrap("log", err)
-	}
-	defer rows.Close()
 	var hs []tlog.Hash
 	if start == 0 { // the first load: size it once rather than by doubling
+		// Counted before the rows are read, not while they are open: q
+		// may be a transaction, whose one connection cannot run a second
+		// query while the first one's rows are pending (PostgreSQL).
 		var n int64
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_hashes`).Scan(&n); err != nil {
 			return wrap("log", err)
 		}
 		hs = make([]tlog.Hash, 0, n)
 	}
+	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx >= $1 ORDER BY idx`, start)
+	if err != nil {
+		return wrap("log", err)
+	}
+	defer rows.Close()
 	next := start
 	for rows.Next() {
 		var idx int64
