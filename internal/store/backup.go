@@ -180,7 +180,7 @@ func (s *Store) VerifyLog(ctx context.Context, logKeys []string) (LogCheck, erro
 		return c, wrap("verify log", err)
 	}
 	c.Size = fresh.Size()
-	if err := s.syncTree(ctx, s.r); err != nil {
+	if err := s.catchUpTree(ctx); err != nil {
 		return c, fmt.Errorf("%w: stored hashes: %v", ErrLogBroken, err)
 	}
 	if s.tree.Size() != c.Size {

@@ -410,7 +410,7 @@ func (s *Store) Checkpoint(ctx context.Context) (LogHead, error) {
 	if err != nil {
 		return h, wrap("checkpoint", err)
 	}
-	if err := s.syncTree(ctx, s.r); err != nil {
+	if err := s.ensureTree(ctx, h.Size); err != nil {
 		return h, err
 	}
 	s.noteHead(h)
@@ -480,6 +480,17 @@ func (s *Store) ensureTree(ctx context.Context, n int64) error {
 	if s.tree.Size() >= n {
 		return nil
 	}
+	return s.catchUpTree(ctx)
+}
+
+// catchUpTree loads what other sequencers appended, outside a sequencer's
+// transaction. It waits for this process's sequencer: while its batch is
+// in the memory tree but not committed, stored hashes read now would be
+// taken for the batch's own, and a batch that fails is cut back only
+// after its transaction has ended and another replica may have appended.
+func (s *Store) catchUpTree(ctx context.Context) error {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
 	return s.syncTree(ctx, s.r)
 }
 
