@@ -157,6 +157,11 @@ func TestRateLimit(t *testing.T) {
 	if limited < 40 {
 		t.Fatalf("only %d of 100 quick anonymous requests limited", limited)
 	}
+	// The listings route answers the same question: the same limit.
+	code, body := e.send("", "GET", "/api/v1/listings?purl=pkg:generic/huaxin/hx-9000@3.1.0", nil, "en")
+	if code != 429 || !strings.Contains(string(body), "rate_limited") {
+		t.Fatalf("/api/v1/listings after the burst: %d %s", code, body)
+	}
 	for range 100 {
 		if code, body := e.send("procurer", "GET", "/api/v1/eligibility?purl=pkg:generic/huaxin/hx-9000@3.1.0", nil, ""); code != 200 {
 			t.Fatalf("token request: %d %s", code, body)

@@ -76,7 +76,9 @@ func (l *limiter) allow(key string, rate, burst float64, now time.Time) (bool, t
 // the log and the reports' status, which anyone may call.
 func limited(path string) bool {
 	return strings.HasPrefix(path, "/api/v1/eligibility") || strings.HasPrefix(path, "/log/") || strings.HasPrefix(path, "/api/v1/register/") ||
-		path == "/api/v1/reports/status"
+		path == "/api/v1/listings" || path == "/api/v1/reports/status" ||
+		// The register's pages ask what the API does.
+		path == "/register" || strings.HasPrefix(path, "/results/")
 }
 
 // rateCheck applies the client's limit, answering 429 with Retry-After
@@ -98,7 +100,7 @@ func (s *Server) rateCheck(w http.ResponseWriter, r *http.Request, viaCookie boo
 	ok, wait := s.limits.allow(key, rate, 2*rate, time.Now())
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-		s.fail(w, r, review.RateLimited())
+		s.refuse(w, r, review.RateLimited())
 	}
 	return ok
 }

@@ -96,3 +96,29 @@ func TestFormLimits(t *testing.T) {
 		t.Error("a refused upload form left a material")
 	}
 }
+
+// TestRegisterPageRateLimited: the register's page asks what the API's
+// eligibility route does, so an anonymous client is limited there too,
+// and told so on a page in its language, with Retry-After.
+func TestRegisterPageRateLimited(t *testing.T) {
+	base := startServer(t)
+	c := newClient(t, base)
+	limited := 0
+	for range 100 {
+		code, h, body := c.do("GET", "/register?q=hx-9000", nil)
+		if code == http.StatusTooManyRequests {
+			limited++
+			if !strings.HasPrefix(h.Get("Content-Type"), "text/html") || h.Get("Retry-After") == "" || !strings.Contains(body, "请求过于频繁") {
+				t.Fatalf("429 page: %s Retry-After %q\n%s", h.Get("Content-Type"), h.Get("Retry-After"), body)
+			}
+		} else if code != 200 {
+			t.Fatalf("register page: %d", code)
+		}
+	}
+	if limited < 40 {
+		t.Fatalf("only %d of 100 quick anonymous page views limited", limited)
+	}
+	if code, _, _ := c.do("GET", "/healthz", nil); code != 200 {
+		t.Fatalf("healthz limited: %d", code)
+	}
+}
