@@ -29,7 +29,7 @@ func SeedReports(ctx context.Context, s *store.Store, f *Fixture) (store.ReportR
 	if err != nil {
 		return rc, err
 	}
-	for _, r := range list {
+	for _, r := range list.Items {
 		if r.Receipt == other.Receipt {
 			_, err = s.TriageReport(ctx, f.Actors["office"], r.ID, review.Triage{Action: review.TriageDismiss,
 				Reason: "Hearsay with nothing to check; report again with what you observed yourself."})

@@ -718,9 +718,9 @@ func (m *matrix) fileTip(product int64) (int64, int64) {
 		m.t.Fatalf("fixture: filing a public report: %d", resp.StatusCode)
 	}
 	office := m.f.Actors["office"]
-	list, err := m.s.Reports(context.Background(), office, store.PublicReportFilter{})
+	page, err := m.s.Reports(context.Background(), office, store.PublicReportFilter{})
 	m.must(err, "public reports")
-	for _, r := range list {
+	for _, r := range page.Items {
 		v, err := m.s.Report(context.Background(), office, r.ID, "fixture")
 		m.must(err, "public report")
 		if v.ProductID == product && len(v.Attachments) == 1 {

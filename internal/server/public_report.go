@@ -22,7 +22,7 @@ import (
 func (s *Server) registerPublicReports() {
 	s.handle("POST", "/api/v1/reports", "file a public report (举报), named or anonymous: JSON, or multipart/form-data with its fields first and up to 5 files (pictures, PDF, text, zip); answers the receipt number and the check code, once; limited per client per hour", true, s.fileReport)
 	s.handle("GET", "/api/v1/reports/status", "a public report's status and the office's public reason (?receipt=&code=)", true, s.reportStatus)
-	s.handle("GET", "/api/v1/reports", "public reports, those awaiting triage first (office; ?status=, ?case=)", false, s.reports)
+	s.handle("GET", "/api/v1/reports", "public reports, those awaiting triage first, cursor-paged (office; ?status=, ?case=, ?cursor=…&limit=…; next_cursor gives the next page)", false, s.reports)
 	s.handle("GET", "/api/v1/reports/{id}", "one public report with its reporter's contact (office; audited)", false, s.report)
 	s.handle("POST", "/api/v1/reports/{id}/triage", "triage a report: dismiss, link to a case, or open a re-review (office)", false, s.triageReport)
 	s.handle("GET", "/api/v1/reports/{id}/files/{file}", "download a report's file (office; audited)", false, s.reportFile)
@@ -256,11 +256,12 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	list, err := s.cfg.Store.Reports(r.Context(), actor(r), store.PublicReportFilter{Status: review.ReportStatus(q.Get("status")), Case: q.Get("case"), Limit: limit})
+	page, err := s.cfg.Store.Reports(r.Context(), actor(r), store.PublicReportFilter{Status: review.ReportStatus(q.Get("status")), Case: q.Get("case"),
+		Cursor: q.Get("cursor"), Limit: limit})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, 200, map[string]any{"items": list})
+	writeJSON(w, 200, page)
 	return nil
 }
 

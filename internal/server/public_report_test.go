@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -270,5 +271,97 @@ func TestReportsPerHour(t *testing.T) {
 	}
 	if code, _ := e.send("", "GET", "/api/v1/reports/status?receipt=JB-2026-00000000&code=000000000000", nil, "en"); code != 404 {
 		t.Errorf("the status is not limited by filings: %d", code)
+	}
+}
+
+// TestReportsPagedOverAPI: the office pages through the reports with the
+// next_cursor of each answer, filters kept; the last page has none.
+func TestReportsPagedOverAPI(t *testing.T) {
+	e := newEnv(t, storetest.Backends()[0])
+	ctx, office := t.Context(), e.f.Actors["office"]
+	// Filed through the store: the server's limit per client is not what
+	// this test is about.
+	for i := range 11 {
+		if _, err := e.s.FileReport(ctx, review.NewReport{Subject: "a router", Description: "Report " + itoa(int64(i)) + " of the paging test."}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := e.s.Reports(ctx, office, store.PublicReportFilter{Limit: store.MaxReportList})
+	if err != nil || len(all.Items) != 11 || all.Next != "" {
+		t.Fatalf("the whole list: %+v %v", all, err)
+	}
+	for _, r := range all.Items[2:5] {
+		if _, err := e.s.TriageReport(ctx, office, r.ID, review.Triage{Action: review.TriageDismiss, Reason: "Nothing to check."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// page reads the list as the API gives it, a page of limit at a time,
+	// and returns the ids and the pages' sizes.
+	page := func(query string, limit int) (ids []int64, sizes []int) {
+		t.Helper()
+		cursor := ""
+		for range 20 {
+			path := "/api/v1/reports?limit=" + itoa(int64(limit)) + query
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			code, body := e.send("office", "GET", path, nil, "en")
+			var doc struct {
+				Items  *[]store.ReportSummary
+				Cursor *string `json:"next_cursor"`
+			}
+			if err := json.Unmarshal(body, &doc); code != 200 || err != nil || doc.Items == nil {
+				t.Fatalf("GET %s: %d %s", path, code, body)
+			}
+			for _, r := range *doc.Items {
+				ids = append(ids, r.ID)
+			}
+			sizes = append(sizes, len(*doc.Items))
+			if doc.Cursor == nil {
+				return ids, sizes
+			}
+			if *doc.Cursor == "" {
+				t.Fatalf("GET %s: an empty next_cursor: %s", path, body)
+			}
+			cursor = *doc.Cursor
+		}
+		t.Fatal("the pages do not end")
+		return nil, nil
+	}
+	want, err := e.s.Reports(ctx, office, store.PublicReportFilter{Limit: store.MaxReportList})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(list []store.ReportSummary, keep func(store.ReportSummary) bool) []int64 {
+		var out []int64
+		for _, r := range list {
+			if keep(r) {
+				out = append(out, r.ID)
+			}
+		}
+		return out
+	}
+	got, sizes := page("", 4)
+	if w := ids(want.Items, func(store.ReportSummary) bool { return true }); !slices.Equal(got, w) || !slices.Equal(sizes, []int{4, 4, 3}) {
+		t.Errorf("paged by 4: %v in pages of %v, want %v", got, sizes, w)
+	}
+	// 8 received, by 4: the second page ends the list, with no cursor.
+	got, sizes = page("&status=received", 4)
+	if w := ids(want.Items, func(r store.ReportSummary) bool { return r.Status == review.ReportReceived }); !slices.Equal(got, w) || !slices.Equal(sizes, []int{4, 4}) {
+		t.Errorf("the received paged by 4: %v in pages of %v, want %v", got, sizes, w)
+	}
+	got, _ = page("&status=dismissed", 2)
+	if w := ids(want.Items, func(r store.ReportSummary) bool { return r.Status == review.ReportDismissed }); !slices.Equal(got, w) || len(w) != 3 {
+		t.Errorf("the dismissed paged by 2: %v, want %v", got, w)
+	}
+
+	for _, c := range []string{"nonsense", "cjE", "%21%21"} {
+		code, body := e.send("office", "GET", "/api/v1/reports?cursor="+c, nil, "en")
+		var doc errDoc
+		json.Unmarshal(body, &doc)
+		if code != 400 || doc.Error.Field != "cursor" {
+			t.Errorf("cursor %q: %d %s", c, code, body)
+		}
 	}
 }

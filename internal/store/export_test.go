@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"strconv"
 	"strings"
 
@@ -134,3 +135,10 @@ func (s *Store) DeadlinesByCounting(ctx context.Context, a review.Actor, limit i
 
 // TS is ts, for its test.
 var TS = ts
+
+// ReportCursorAt is a public-report cursor naming place ("r42", "t7"),
+// with a good check whatever the place, to test what a cursor may name.
+func ReportCursorAt(place string) string {
+	b := []byte(place)
+	return base64.RawURLEncoding.EncodeToString(append(b, reportCursorSum(b)...))
+}

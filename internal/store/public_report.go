@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -248,29 +249,117 @@ const MaxReportList = 200
 type PublicReportFilter struct {
 	Status review.ReportStatus
 	// Case lists the reports linked to a case, or that opened it.
-	Case  string
-	Limit int
+	Case string
+	// Cursor is the Next of the page before, "" for the first page.
+	Cursor string
+	Limit  int
+}
+
+// ReportPage is a page of the office's list of reports; Next is the cursor
+// of the page after it, empty when nothing follows.
+type ReportPage struct {
+	Items []ReportSummary `json:"items"`
+	Next  string          `json:"next_cursor,omitempty"`
+}
+
+// A report's place in the list is its group, awaiting triage ('r') or
+// triaged ('t'), and its id: ascending in the first group, descending in
+// the second. A cursor is the place of the last report of a page ("r42")
+// and a check of it (the first bytes of its SHA-256), in base64url; it is
+// opaque to clients, who hand back what Next gave them. The check refuses
+// a cursor cut short or altered; it is no secret, and needs none: a cursor
+// only names a place in a list its reader may read anyway.
+
+const reportCursorCheck = 4
+
+func reportCursorSum(place []byte) []byte {
+	sum := sha256.Sum256(append([]byte("shencha public report cursor\x00"), place...))
+	return sum[:reportCursorCheck]
+}
+
+func reportCursor(r ReportSummary) string {
+	place := "t"
+	if r.Status == review.ReportReceived {
+		place = "r"
+	}
+	b := []byte(place + strconv.FormatInt(r.ID, 10))
+	return base64.RawURLEncoding.EncodeToString(append(b, reportCursorSum(b)...))
+}
+
+// parseReportCursor reads a cursor back; anything Next did not make is
+// refused.
+func parseReportCursor(c string) (group string, id int64, err error) {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
+	if n := len(b) - reportCursorCheck; err == nil && n > 1 && subtle.ConstantTimeCompare(b[n:], reportCursorSum(b[:n])) == 1 && (b[0] == 'r' || b[0] == 't') {
+		group, digits := string(b[:1]), string(b[1:n])
+		id, err = strconv.ParseInt(digits, 10, 64)
+		if err == nil && id > 0 && strconv.FormatInt(id, 10) == digits {
+			return group, id, nil
+		}
+	}
+	return "", 0, review.Invalid("cursor", "field_invalid", "rule", "a next_cursor from an earlier page")
 }
 
 // Reports lists the reports the office may read, those awaiting triage
-// first (the longest waiting first), then the triaged ones, newest first.
-func (s *Store) Reports(ctx context.Context, a review.Actor, f PublicReportFilter) ([]ReportSummary, error) {
+// first (the longest waiting first), then the triaged ones, newest first,
+// a page at a time: the page's Next continues the list after its last
+// report, with the same filters.
+//
+// The paging is by place, not by offset, so it holds while the list
+// changes between pages. A report that keeps its place is never skipped
+// nor shown twice. A new report joins the group awaiting triage at its
+// end: it shows on a later page if the pages have not yet gone past that
+// group, and otherwise only when the list is read again from the start.
+// A report triaged between pages leaves the first group for the second:
+// if it had already been shown it may show again among the triaged ones
+// (the whole triaged group still lies ahead while the pages are in the
+// first); if it had not, it shows among the triaged ones, so it is not
+// lost either. Triage only moves a report from the first group to the
+// second, never back.
+func (s *Store) Reports(ctx context.Context, a review.Actor, f PublicReportFilter) (ReportPage, error) {
+	page := ReportPage{Items: []ReportSummary{}}
 	sector, err := readerSector(a)
 	if err != nil {
-		return nil, err
+		return page, err
 	}
 	if f.Status != "" && !contains(review.ReportStatuses, f.Status) {
-		return nil, review.Invalid("status", "field_unknown_value", "value", string(f.Status))
+		return page, review.Invalid("status", "field_unknown_value", "value", string(f.Status))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	if f.Limit > MaxReportList {
-		return nil, review.Invalid("limit", "field_out_of_range", "min", "1", "max", strconv.Itoa(MaxReportList))
+		return page, review.Invalid("limit", "field_out_of_range", "min", "1", "max", strconv.Itoa(MaxReportList))
 	}
-	return queryAll(ctx, s.r, "reports", `SELECT `+publicReportColumns+reportFrom+`WHERE `+reportVisible+` AND ($2 = '' OR r.status = $2) AND ($3 = '' OR c.number = $3)
-		ORDER BY CASE WHEN r.status = 'received' THEN 0 ELSE 1 END, CASE WHEN r.status = 'received' THEN r.id ELSE -r.id END LIMIT $4`,
-		scanReportSummary, sector, string(f.Status), f.Case, f.Limit)
+	q := `SELECT ` + publicReportColumns + reportFrom + `WHERE ` + reportVisible + ` AND ($2 = '' OR r.status = $2) AND ($3 = '' OR c.number = $3)`
+	args := []any{sector, string(f.Status), f.Case}
+	if f.Cursor != "" {
+		group, id, err := parseReportCursor(f.Cursor)
+		if err != nil {
+			return page, err
+		}
+		args = append(args, id)
+		if group == "r" {
+			// After a report awaiting triage: those awaiting triage filed
+			// after it, then every triaged one.
+			q += ` AND (r.status <> 'received' OR r.id > $4)`
+		} else {
+			q += ` AND r.status <> 'received' AND r.id < $4`
+		}
+	}
+	// One more than the page, to know whether another follows.
+	args = append(args, f.Limit+1)
+	q += ` ORDER BY CASE WHEN r.status = 'received' THEN 0 ELSE 1 END, CASE WHEN r.status = 'received' THEN r.id ELSE -r.id END LIMIT $` + strconv.Itoa(len(args))
+	list, err := queryAll(ctx, s.r, "reports", q, scanReportSummary, args...)
+	if err != nil {
+		return page, err
+	}
+	if len(list) > f.Limit {
+		list = list[:f.Limit]
+		page.Next = reportCursor(list[f.Limit-1])
+	}
+	page.Items = append(page.Items, list...)
+	return page, nil
 }
 
 // Report reads one report for the office, with its reporter's contact and

@@ -85,7 +85,7 @@ func TestPublicReports(t *testing.T) {
 			})
 
 			t.Run("OnlyTheOfficeReads", func(t *testing.T) {
-				list, err := e.s.Reports(e.ctx, office, store.PublicReportFilter{})
+				list, err := items(e.s.Reports(e.ctx, office, store.PublicReportFilter{}))
 				if err != nil || len(list) != 2 {
 					t.Fatalf("office list: %+v %v", list, err)
 				}
@@ -123,7 +123,7 @@ func TestPublicReports(t *testing.T) {
 
 			t.Run("SectorRegulatorReadsItsSector", func(t *testing.T) {
 				fin := e.actor(t, "finance-regulator")
-				if list, err := e.s.Reports(e.ctx, fin, store.PublicReportFilter{}); err != nil || len(list) != 0 {
+				if list, err := items(e.s.Reports(e.ctx, fin, store.PublicReportFilter{})); err != nil || len(list) != 0 {
 					t.Fatalf("the finance regulator sees reports outside its sector: %+v %v", list, err)
 				}
 				if _, err := e.s.Report(e.ctx, fin, 1, ""); !review.IsKind(err, review.KindNotFound) {
@@ -131,7 +131,7 @@ func TestPublicReports(t *testing.T) {
 				}
 				// A finance-sector review of the router brings its reports in.
 				e.open(t, "finance-regulator", review.NewCase{Trigger: review.TriggerStateRequest, ProductID: e.f.Router.ID, VersionIDs: versionIDs(e.f.RouterV)})
-				list, err := e.s.Reports(e.ctx, fin, store.PublicReportFilter{})
+				list, err := items(e.s.Reports(e.ctx, fin, store.PublicReportFilter{}))
 				if err != nil || len(list) != 1 || list[0].Receipt != named.Receipt {
 					t.Errorf("after a finance case on the router: %+v %v", list, err)
 				}
@@ -167,7 +167,7 @@ func TestPublicReports(t *testing.T) {
 			})
 
 			t.Run("Triage", func(t *testing.T) {
-				list, _ := e.s.Reports(e.ctx, office, store.PublicReportFilter{Status: review.ReportReceived})
+				list, _ := items(e.s.Reports(e.ctx, office, store.PublicReportFilter{Status: review.ReportReceived}))
 				var namedID, anonID int64
 				for _, r := range list {
 					if r.Receipt == named.Receipt {
@@ -226,7 +226,7 @@ func TestPublicReports(t *testing.T) {
 				}
 				// The office finds each report from its case.
 				for number, want := range map[string]string{"CSR-2026-0003": anon.Receipt, v.Case: named.Receipt} {
-					list, err := e.s.Reports(e.ctx, office, store.PublicReportFilter{Case: number})
+					list, err := items(e.s.Reports(e.ctx, office, store.PublicReportFilter{Case: number}))
 					if err != nil || len(list) != 1 || list[0].Receipt != want {
 						t.Errorf("reports of %s: %+v %v", number, list, err)
 					}

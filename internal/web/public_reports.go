@@ -195,17 +195,37 @@ func (ui *UI) checkReportStatus(w http.ResponseWriter, r *http.Request) {
 	ui.render(w, r, http.StatusOK, "report_status", p)
 }
 
-// publicReportsData is the office's queue.
+// publicReportsData is the office's queue, a page of it.
 type publicReportsData struct {
 	Items  []store.ReportSummary
 	Status string
 	Limit  int
+	// Next is the cursor of the next page, "" on the last; Paged: this is
+	// not the first page.
+	Next  string
+	Paged bool
+}
+
+// PageURL is the queue's address with the status filter kept: the first
+// page, or the page at cursor.
+func (d publicReportsData) PageURL(cursor string) string {
+	q := url.Values{}
+	if d.Status != "" {
+		q.Set("status", d.Status)
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if len(q) == 0 {
+		return "/public-reports"
+	}
+	return "/public-reports?" + q.Encode()
 }
 
 // Statuses are the queue's filters.
 func (publicReportsData) Statuses() []string { return names(review.ReportStatuses) }
 
-// reportsLimit is how many reports the queue shows.
+// reportsLimit is how many reports a page of the queue shows.
 const reportsLimit = 100
 
 func (ui *UI) publicReports(w http.ResponseWriter, r *http.Request) {
@@ -214,11 +234,14 @@ func (ui *UI) publicReports(w http.ResponseWriter, r *http.Request) {
 		ui.fail(w, r, err)
 		return
 	}
-	d := &publicReportsData{Status: r.URL.Query().Get("status"), Limit: reportsLimit}
-	if d.Items, err = ui.cfg.Store.Reports(r.Context(), a, store.PublicReportFilter{Status: review.ReportStatus(d.Status), Limit: reportsLimit}); err != nil {
+	q := r.URL.Query()
+	d := &publicReportsData{Status: q.Get("status"), Limit: reportsLimit, Paged: q.Get("cursor") != ""}
+	page, err := ui.cfg.Store.Reports(r.Context(), a, store.PublicReportFilter{Status: review.ReportStatus(d.Status), Cursor: q.Get("cursor"), Limit: reportsLimit})
+	if err != nil {
 		ui.fail(w, r, err)
 		return
 	}
+	d.Items, d.Next = page.Items, page.Next
 	ui.render(w, r, http.StatusOK, "public_reports", ui.newPage(r, "ui.publicreports.title", d))
 }
 

@@ -5,9 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"shencha/internal/review"
+	"shencha/internal/store"
 )
 
 // reportPNG is the start of a PNG picture, enough to be recognised as one.
@@ -209,5 +213,98 @@ func TestReportLeaksNothing(t *testing.T) {
 		if strings.Contains(html.UnescapeString(body), marker) || !strings.Contains(body, `id="status-value"`) {
 			t.Errorf("%q: the status page tells more than the status", who)
 		}
+	}
+}
+
+// TestPublicReportQueuePages: the office's queue shows a page of reports
+// and a link to the next, which keeps the status filter; the next page
+// lists the reports that follow, and the last page links to no other.
+func TestPublicReportQueuePages(t *testing.T) {
+	base, f, s := startDemoStore(t, 0)
+	ctx, office := t.Context(), f.Actors["office"]
+	// Filed through the store, past the page's 100: the limit per client
+	// is not what this test is about.
+	for i := range 104 {
+		if _, err := s.FileReport(ctx, review.NewReport{Subject: "a router", Description: "Report " + strconv.Itoa(i) + " of the paging test."}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := s.Reports(ctx, office, store.PublicReportFilter{Limit: store.MaxReportList})
+	if err != nil || len(list.Items) <= 100 {
+		t.Fatalf("the whole list: %d %v", len(list.Items), err)
+	}
+	for _, r := range list.Items[:2] {
+		if _, err := s.TriageReport(ctx, office, r.ID, review.Triage{Action: review.TriageDismiss, Reason: "Nothing to check."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if list, err = s.Reports(ctx, office, store.PublicReportFilter{Limit: store.MaxReportList}); err != nil {
+		t.Fatal(err)
+	}
+	var all, received []string
+	for _, r := range list.Items {
+		all = append(all, strconv.FormatInt(r.ID, 10))
+		if r.Status == review.ReportReceived {
+			received = append(received, strconv.FormatInt(r.ID, 10))
+		}
+	}
+	nextRE := regexp.MustCompile(`<a href="([^"]+)" id="reports-next" rel="next">([^<]+)</a>`)
+	c := signedIn(t, base, "office")
+	// queue reads the queue from path to its last page, and returns the
+	// reports listed, in order, and the pages read.
+	queue := func(path, lang string) (ids []string, pages []string) {
+		t.Helper()
+		for range 10 {
+			status, _, body := c.do("GET", path, nil, en, lang)
+			if status != 200 {
+				t.Fatalf("GET %s: %d %s", path, status, pageError(body))
+			}
+			pages = append(pages, body)
+			for _, m := range reportRE.FindAllStringSubmatch(section(body, `id="reports-list"`, "</table>"), -1) {
+				ids = append(ids, m[1])
+			}
+			m := nextRE.FindStringSubmatch(body)
+			if m == nil {
+				return ids, pages
+			}
+			path = html.UnescapeString(m[1])
+		}
+		t.Fatal("the pages do not end")
+		return nil, nil
+	}
+
+	ids, pages := queue("/public-reports", "en")
+	if !slices.Equal(ids, all) || len(pages) != 2 {
+		t.Errorf("the queue in %d pages: %v, want %v", len(pages), ids, all)
+	}
+	if n := strings.Count(section(pages[0], `id="reports-list"`, "</table>"), "<tr>") - 1; n != 100 {
+		t.Errorf("the first page lists %d reports", n)
+	}
+	if m := nextRE.FindStringSubmatch(pages[0]); m == nil || m[2] != "Next page" || strings.Contains(pages[0], `id="reports-first"`) {
+		t.Errorf("the first page's links: %q", section(pages[0], `id="reports-pages"`, "</nav>"))
+	}
+	if !strings.Contains(pages[1], `<a href="/public-reports" id="reports-first">First page</a>`) {
+		t.Errorf("the last page does not link to the first: %q", section(pages[1], `id="reports-pages"`, "</nav>"))
+	}
+
+	// The filter is kept from page to page, in Chinese too.
+	ids, pages = queue("/public-reports?status=received", "zh-CN")
+	if !slices.Equal(ids, received) || len(pages) != 2 {
+		t.Errorf("the received in %d pages: %v, want %v", len(pages), ids, received)
+	}
+	m := nextRE.FindStringSubmatch(pages[0])
+	if m == nil {
+		t.Fatalf("the first page of the received has no next link")
+	}
+	if u, err := url.Parse(html.UnescapeString(m[1])); err != nil || u.Path != "/public-reports" || u.Query().Get("status") != "received" || u.Query().Get("cursor") == "" || m[2] != "下一页" {
+		t.Errorf("the next link of the received: %q", m[0])
+	}
+	if !strings.Contains(pages[1], `<a href="/public-reports?status=received" id="reports-first">第一页</a>`) {
+		t.Errorf("the last page of the received does not link to their first: %q", section(pages[1], `id="reports-pages"`, "</nav>"))
+	}
+
+	// A cursor the queue did not give: refused, naming it.
+	if status, _, body := c.do("GET", "/public-reports?cursor=nonsense", nil, en, "en"); status != 400 || !strings.Contains(body, "cursor") {
+		t.Errorf("a bad cursor: %d %s", status, pageError(body))
 	}
 }

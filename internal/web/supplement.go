@@ -47,9 +47,11 @@ func (ui *UI) caseSections(r *http.Request, a review.Actor, d *caseData) error {
 		return err
 	}
 	if _, ok := review.MayReadReports(a); ok {
-		if d.Reports, err = ui.cfg.Store.Reports(ctx, a, store.PublicReportFilter{Case: c.Number}); err != nil {
+		page, err := ui.cfg.Store.Reports(ctx, a, store.PublicReportFilter{Case: c.Number})
+		if err != nil {
 			return err
 		}
+		d.Reports = page.Items
 	}
 	canAnswer := slices.Contains(c.AllowedActions, string(review.ActAnswerSupplement))
 	files := map[int64]store.MaterialView{}
