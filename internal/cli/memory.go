@@ -13,7 +13,7 @@ import (
 // loaded. The default rule (collect when the heap has doubled) would let
 // garbage grow as large as a big register; a small percentage would
 // collect many times a second on a small one.
-const garbageBudget = 64 << 20
+const garbageBudget = 48 << 20
 
 // loadingGC makes collections frequent while the register loads, so that
 // the rows it reads and drops do not pile up. It does nothing when GOGC or
