@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -246,7 +247,7 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 			return review.Internal(err)
 		}
 		now := ts(s.Now())
-		if err := insertRows(ctx, tx, `INSERT INTO log_entries (idx, kind, entry, envelope, salt, listing_event_id, document_id, created_at) VALUES `, 8, len(batch), func(i int) []any {
+		if err := insertRows(ctx, tx, s.dialect, `INSERT INTO log_entries (idx, kind, entry, envelope, salt, listing_event_id, document_id, created_at) VALUES `, 8, len(batch), func(i int) []any {
 			q := batch[i]
 			return []any{size + int64(i), q.kind, q.entry, q.envelope, q.salt, q.event, q.doc, now}
 		}); err != nil {
@@ -260,12 +261,12 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 				}
 			}
 		}
-		if err := insertRows(ctx, tx, `INSERT INTO log_signatures (idx, listing_event_id, key_id, sig) VALUES `, 4, len(sigs), func(i int) []any {
+		if err := insertRows(ctx, tx, s.dialect, `INSERT INTO log_signatures (idx, listing_event_id, key_id, sig) VALUES `, 4, len(sigs), func(i int) []any {
 			return sigs[i][:]
 		}); err != nil {
 			return err
 		}
-		if err := insertRows(ctx, tx, `INSERT INTO log_hashes (idx, hash) VALUES `, 2, len(stored), func(i int) []any {
+		if err := insertRows(ctx, tx, s.dialect, `INSERT INTO log_hashes (idx, hash) VALUES `, 2, len(stored), func(i int) []any {
 			return []any{firstStored + int64(i), stored[i][:]}
 		}); err != nil {
 			return err
@@ -275,7 +276,7 @@ func (s *Store) Sequence(ctx context.Context, max int) (int, error) {
 			for _, q := range batch[i:min(i+500, len(batch))] {
 				ids = append(ids, q.id)
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM log_queue WHERE id IN (`+placeholders(1, len(ids))+`)`, ids...); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM log_queue WHERE id IN (`+s.dialect.placeholders(1, len(ids))+`)`, ids...); err != nil {
 				return wrap("sequence", err)
 			}
 		}
@@ -358,7 +359,7 @@ func (s *Store) syncTree(ctx context.Context, q queryer) error {
 }
 
 // insertRows inserts n rows of width columns in multi-row statements.
-func insertRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, row func(i int) []any) error {
+func insertRows(ctx context.Context, tx *sql.Tx, d Dialect, prefix string, width, n int, row func(i int) []any) error {
 	per := max(1, 900/width) // SQLite allows 32766 variables; stay well below
 	for i := 0; i < n; i += per {
 		end := min(i+per, n)
@@ -369,7 +370,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, ro
 			if j > i {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + placeholders(len(args)+1, width) + ")")
+			b.WriteString("(" + d.placeholders(len(args)+1, width) + ")")
 			args = append(args, row(j)...)
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
@@ -379,16 +380,23 @@ func insertRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, ro
 	return nil
 }
 
-// placeholders gives "$from, …" for n parameters.
-func placeholders(from, n int) string {
-	var b strings.Builder
+// placeholders gives n parameters numbered from from: "$from, …" on
+// PostgreSQL, "?from, …" on SQLite, which reads "$1" as a name and finds
+// each name by a search through the ones before it, so a statement of
+// hundreds of "$n" took longer to prepare than to run.
+func (d Dialect) placeholders(from, n int) string {
+	mark := byte('$')
+	if d == SQLite {
+		mark = '?'
+	}
+	b := make([]byte, 0, n*6)
 	for i := range n {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		fmt.Fprintf(&b, "$%d", from+i)
+		b = strconv.AppendInt(append(b, mark), int64(from+i), 10)
 	}
-	return b.String()
+	return string(b)
 }
 
 // LogHead is the newest signed checkpoint.

@@ -86,7 +86,7 @@ func (s *Store) SyntheticRegister(ctx context.Context, n int, by int64) error {
 					return wrap("synthetic", err)
 				}
 			}
-			if err := insertRows(ctx, tx, `INSERT INTO case_versions (case_id, version_id) VALUES `, 2, count, func(i int) []any { return []any{cid, rows[i].vid} }); err != nil {
+			if err := insertRows(ctx, tx, s.dialect, `INSERT INTO case_versions (case_id, version_id) VALUES `, 2, count, func(i int) []any { return []any{cid, rows[i].vid} }); err != nil {
 				return err
 			}
 			envs := make([][]byte, count)
@@ -97,7 +97,7 @@ func (s *Store) SyntheticRegister(ctx context.Context, n int, by int64) error {
 				st := f.statement()
 				envs[i] = transparency.SignEnvelope(keys.Verdict, transparency.PayloadType, st.Marshal()).Marshal()
 			}
-			return insertRows(ctx, tx, `INSERT INTO log_queue (kind, entry, envelope, listing_event_id, created_at) VALUES `, 5, count, func(i int) []any {
+			return insertRows(ctx, tx, s.dialect, `INSERT INTO log_queue (kind, entry, envelope, listing_event_id, created_at) VALUES `, 5, count, func(i int) []any {
 				return []any{transparency.KindVerdict, envs[i], string(envs[i]), rows[i].eid, stamp}
 			})
 		})
