@@ -278,11 +278,16 @@ func reportCursorSum(place []byte) []byte {
 }
 
 func reportCursor(r ReportSummary) string {
-	place := "t"
+	group := "t"
 	if r.Status == review.ReportReceived {
-		place = "r"
+		group = "r"
 	}
-	b := []byte(place + strconv.FormatInt(r.ID, 10))
+	return encodeReportCursor(group + strconv.FormatInt(r.ID, 10))
+}
+
+// encodeReportCursor is the cursor of a place, with its check.
+func encodeReportCursor(place string) string {
+	b := []byte(place)
 	return base64.RawURLEncoding.EncodeToString(append(b, reportCursorSum(b)...))
 }
 
