@@ -41,7 +41,7 @@ func (s *Server) register() {
 	s.handle("GET", "/api/v1/cases/{number}/materials/{id}", "download a case file (audited)", false, s.downloadMaterial)
 	s.handle("GET", "/api/v1/overdue", "overdue clocks on cases you may see", false, s.overdue)
 
-	s.handle("GET", "/api/v1/listings", "register: status of product versions by purl, cpe, product+version or listing id; as_of=DATE", true, s.listings)
+	s.handleLimited("GET", "/api/v1/listings", "register: status of product versions by purl, cpe, product+version or listing id; as_of=DATE", true, s.listings)
 	s.handle("POST", "/api/v1/listings/{id}/actions/{action}", "suspend, reinstate or revoke a listing (office)", false, s.listingAction)
 
 	s.handle("GET", "/api/v1/products", "products (provider: its own)", false, s.products)

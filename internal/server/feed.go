@@ -12,8 +12,8 @@ import (
 
 // registerFeeds adds the JSON and Atom feeds of public results.
 func (s *Server) registerFeeds() {
-	s.handle("GET", "/api/v1/register/feed", "public listing events, oldest first, paged (?after=EVENT_ID&limit=N; next gives the cursor)", true, s.feedJSON)
-	s.handle("GET", "/api/v1/register/feed.atom", "the latest public listing events as an Atom feed", true, s.feedAtom)
+	s.handleLimited("GET", "/api/v1/register/feed", "public listing events, oldest first, paged (?after=EVENT_ID&limit=N; next gives the cursor)", true, s.feedJSON)
+	s.handleLimited("GET", "/api/v1/register/feed.atom", "the latest public listing events as an Atom feed", true, s.feedAtom)
 }
 
 func (s *Server) feedJSON(w http.ResponseWriter, r *http.Request) error {

@@ -21,7 +21,7 @@ import (
 
 func (s *Server) registerPublicReports() {
 	s.handle("POST", "/api/v1/reports", "file a public report (举报), named or anonymous: JSON, or multipart/form-data with its fields first and up to 5 files (pictures, PDF, text, zip); answers the receipt number and the check code, once; limited per client per hour", true, s.fileReport)
-	s.handle("GET", "/api/v1/reports/status", "a public report's status and the office's public reason (?receipt=&code=)", true, s.reportStatus)
+	s.handleLimited("GET", "/api/v1/reports/status", "a public report's status and the office's public reason (?receipt=&code=)", true, s.reportStatus)
 	s.handle("GET", "/api/v1/reports", "public reports, those awaiting triage first, cursor-paged (office; ?status=, ?case=, ?cursor=…&limit=…; next_cursor gives the next page)", false, s.reports)
 	s.handle("GET", "/api/v1/reports/{id}", "one public report with its reporter's contact (office; audited)", false, s.report)
 	s.handle("POST", "/api/v1/reports/{id}/triage", "triage a report: dismiss, link to a case, or open a re-review (office)", false, s.triageReport)

@@ -72,24 +72,15 @@ func (l *limiter) allow(key string, rate, burst float64, now time.Time) (bool, t
 	return false, time.Duration((1 - b.tokens) / rate * float64(time.Second))
 }
 
-// limited reports whether a path is rate limited: the public register,
-// the log and the reports' status, which anyone may call.
-func limited(path string) bool {
-	return strings.HasPrefix(path, "/api/v1/eligibility") || strings.HasPrefix(path, "/log/") || strings.HasPrefix(path, "/api/v1/register/") ||
-		path == "/api/v1/listings" || path == "/api/v1/reports/status" ||
-		// The register's pages ask what the API does.
-		path == "/register" || strings.HasPrefix(path, "/results/")
-}
-
-// rateCheck applies the client's limit, answering 429 with Retry-After
-// when it is exhausted.
-func (s *Server) rateCheck(w http.ResponseWriter, r *http.Request, viaCookie bool, a review.Actor) bool {
-	if !limited(r.URL.Path) {
-		return true
-	}
+// rateCheck applies the client's limit on the routes registered with
+// handleLimited and the UI's pages that ask the same (web.Config.RateLimit),
+// answering 429 with Retry-After when it is exhausted. The client is the
+// API token, else the signed-in user, else the address.
+func (s *Server) rateCheck(w http.ResponseWriter, r *http.Request) bool {
+	a := actor(r)
 	key, rate := "ip:"+clientIP(r), s.cfg.Rates.Anonymous
 	switch {
-	case !a.Anonymous() && !viaCookie:
+	case !a.Anonymous() && r.Header.Get("Authorization") != "": // authenticate takes a bearer token before a cookie
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		// A keyed 64-bit hash: the limiter holds no token, and is cheaper
 		// than the token's SHA-256 on every request.

@@ -88,7 +88,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), filings: limiter{keep: time.Hour}}
 	s.register()
-	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status, File: s.pageFile, Report: s.pageReport,
+	ui, err := web.New(web.Config{Store: cfg.Store, Log: cfg.Log, Actor: actor, Status: status, File: s.pageFile, Report: s.pageReport, RateLimit: s.rateCheck,
 		SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies, PasswordParams: PasswordParams, MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload})
 	if err != nil {
 		return nil, err
@@ -125,8 +125,21 @@ func (s *Server) AllRoutes() []Endpoint {
 }
 
 func (s *Server) handle(method, path, summary string, public bool, h func(w http.ResponseWriter, r *http.Request) error) {
+	s.addRoute(method, path, summary, public, false, h)
+}
+
+// handleLimited registers a route that anyone may call as fast as they
+// like unless limited: the register and the log (see rateCheck).
+func (s *Server) handleLimited(method, path, summary string, public bool, h func(w http.ResponseWriter, r *http.Request) error) {
+	s.addRoute(method, path, summary, public, true, h)
+}
+
+func (s *Server) addRoute(method, path, summary string, public, limited bool, h func(w http.ResponseWriter, r *http.Request) error) {
 	s.routes = append(s.routes, route{method, path, summary, public})
 	s.mux.HandleFunc(method+" "+path, func(w http.ResponseWriter, r *http.Request) {
+		if limited && !s.rateCheck(w, r) {
+			return
+		}
 		if !public && actor(r).Anonymous() {
 			s.fail(w, r, review.Unauthorized())
 			return
@@ -176,9 +189,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.refuse(w, r, review.Forbidden("cross_origin_request"))
 			return
 		}
-	}
-	if !s.rateCheck(w, r, viaCookie, a) {
-		return
 	}
 	s.paceBody(w, r)
 	r = r.WithContext(context.WithValue(r.Context(), actorKey{}, a))

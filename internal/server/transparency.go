@@ -13,13 +13,13 @@ import (
 // register.
 func (s *Server) registerLog() {
 	s.registerFeeds()
-	s.handle("GET", "/log/checkpoint", "the newest signed checkpoint (C2SP signed note, text/plain)", true, s.logCheckpoint)
-	s.handle("GET", "/log/entries/{index}", "one log entry: kind and bytes (a public verdict's envelope, a commitment, an audit anchor)", true, s.logEntry)
-	s.handle("GET", "/log/proof/inclusion", "inclusion proof of entry index in the tree of size (?index=N&size=M)", true, s.logInclusion)
-	s.handle("GET", "/log/proof/consistency", "consistency proof between tree sizes (?from=A&to=B)", true, s.logConsistency)
-	s.handle("GET", "/log/key", "the log's verifier keys and the verdict keys, current first", true, s.logKey)
-	s.handle("POST", "/api/v1/eligibility/batch", "answer a purchase list: a JSON array of queries, a CSV (text/csv) or an SBOM (?format=sbom); every good line answered, every bad one named", true, s.eligibilityBatch)
-	s.handle("GET", "/api/v1/eligibility", "may the state buy it? status, preferred / must_not_procure and the signed statement with its proof; by listing, product+version, purl, cpe or digest; as_of=DATE", true, s.listings)
+	s.handleLimited("GET", "/log/checkpoint", "the newest signed checkpoint (C2SP signed note, text/plain)", true, s.logCheckpoint)
+	s.handleLimited("GET", "/log/entries/{index}", "one log entry: kind and bytes (a public verdict's envelope, a commitment, an audit anchor)", true, s.logEntry)
+	s.handleLimited("GET", "/log/proof/inclusion", "inclusion proof of entry index in the tree of size (?index=N&size=M)", true, s.logInclusion)
+	s.handleLimited("GET", "/log/proof/consistency", "consistency proof between tree sizes (?from=A&to=B)", true, s.logConsistency)
+	s.handleLimited("GET", "/log/key", "the log's verifier keys and the verdict keys, current first", true, s.logKey)
+	s.handleLimited("POST", "/api/v1/eligibility/batch", "answer a purchase list: a JSON array of queries, a CSV (text/csv) or an SBOM (?format=sbom); every good line answered, every bad one named", true, s.eligibilityBatch)
+	s.handleLimited("GET", "/api/v1/eligibility", "may the state buy it? status, preferred / must_not_procure and the signed statement with its proof; by listing, product+version, purl, cpe or digest; as_of=DATE", true, s.listings)
 }
 
 func (s *Server) logCheckpoint(w http.ResponseWriter, r *http.Request) error {

@@ -65,6 +65,10 @@ type Config struct {
 	// under the API's rules and limits, and returns what the form said
 	// (the server's).
 	Report func(w http.ResponseWriter, r *http.Request) (review.NewReport, store.ReportReceipt, error)
+	// RateLimit takes one of the requests the client may make to the
+	// register, or answers 429 itself and reports false (the server's,
+	// which limits the API's register routes the same way).
+	RateLimit func(w http.ResponseWriter, r *http.Request) bool
 	// SessionTTL is how long a login lasts; SecureCookies marks cookies
 	// Secure (under TLS).
 	SessionTTL    time.Duration
@@ -185,8 +189,8 @@ func (ui *UI) routes() []route {
 		{"POST /login", ui.post(ui.login)},
 		{"POST /logout", ui.post(ui.logout)},
 		{"POST /lang", ui.post(ui.setLang)},
-		{"GET /register", ui.register},
-		{"GET /results/{id}", ui.result},
+		{"GET /register", ui.limited(ui.register)},
+		{"GET /results/{id}", ui.limited(ui.result)},
 		{"GET /reports", ui.reports},
 		{"POST /reports", ui.post(ui.draftReport)},
 		{"GET /reports/{id}", ui.providerReportPage},
@@ -264,6 +268,17 @@ func (ui *UI) Mount(mux *http.ServeMux) {
 	ui.mux = mux
 	for _, rt := range ui.routes() {
 		mux.HandleFunc(rt.pattern, rt.handler)
+	}
+}
+
+// limited puts a page that asks what the register's API does under the
+// same rate limit.
+func (ui *UI) limited(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ui.cfg.RateLimit != nil && !ui.cfg.RateLimit(w, r) {
+			return
+		}
+		h(w, r)
 	}
 }
 
