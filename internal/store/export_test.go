@@ -138,3 +138,24 @@ var TS = ts
 // ReportCursorAt is a public-report cursor naming place ("r42", "t7"),
 // with a good check whatever the place, to test what a cursor may name.
 var ReportCursorAt = encodeReportCursor
+
+// AlterRegisterForTest makes the register hold another end of validity
+// for a listing, as if it had read it wrong.
+func (s *Store) AlterRegisterForTest(listingID int64, validUntil string) {
+	g := s.reg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	li, _ := g.listingAt.get(listingID)
+	g.listings[li].validUntil = g.intern(validUntil)
+}
+
+// RegisterMatched reports whether the register has found the statement it
+// rebuilds for a listing's newest event to be that event's log entry.
+func (s *Store) RegisterMatched(listingID int64) bool {
+	g := s.reg
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	li, _ := g.listingAt.get(listingID)
+	e := g.listings[li].last
+	return g.matched[e/32]&(1<<(e%32)) != 0
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -116,6 +117,11 @@ type register struct {
 	sigs    []byte
 	keyIDs  []string
 	logSeen int64 // the newest log entry read, -1 for none
+	// matched has a bit per event, set once its statement rebuilt from
+	// the register was found to be its log entry: what the register holds
+	// about an event does not change, so neither does the rebuilt
+	// statement. Set and read with atomics, under mu read-locked.
+	matched []uint32
 	// open maps a version to the newest open case about it.
 	open      map[int64]string
 	lastEvent int64
@@ -140,6 +146,7 @@ func (g *register) grow(sz registerSize) {
 	g.versions = slices.Grow(g.versions, sz.versions)
 	g.listings = slices.Grow(g.listings, sz.listings)
 	g.events = slices.Grow(g.events, sz.events)
+	g.matched = slices.Grow(g.matched, sz.events/32+1)
 	g.sigs = slices.Grow(g.sigs, sz.events*ed25519.SignatureSize)
 	g.versionAt.reserve(sz.maxVersion, sz.versions)
 	g.listingAt.reserve(sz.maxListing, sz.listings)
@@ -339,6 +346,9 @@ func (s *Store) CatchUpRegister(ctx context.Context) error {
 		ei := int32(len(g.events))
 		g.events = append(g.events, regEvent{id: eid, at: parseTS(at).UnixNano(), reason: g.put(reason), next: -1,
 			status: g.word(status), action: g.word(action)})
+		if int(ei)/32 == len(g.matched) {
+			g.matched = append(g.matched, 0)
+		}
 		l := &g.listings[li]
 		if l.last >= 0 {
 			g.events[l.last].next = ei
@@ -475,12 +485,22 @@ func (s *Store) signedFromRegister(ctx context.Context, p *regPick) (*transparen
 	if err != nil {
 		return nil, err
 	}
-	if leaf, err := s.tree.LeafHash(p.logIdx); err != nil || leaf != tlog.RecordHash(raw) {
-		s.regMisses.Add(1)
-		return nil, nil
+	if !p.matched {
+		if leaf, err := s.tree.LeafHash(p.logIdx); err != nil || leaf != tlog.RecordHash(raw) {
+			s.regMisses.Add(1)
+			return nil, nil
+		}
+		p.reg.match(p.event)
 	}
 	return &transparency.Attestation{Kind: transparency.KindVerdict, Index: p.logIdx, Envelope: &env, EnvelopeJSON: raw,
 		InclusionProof: proof, Checkpoint: head.Note}, nil
+}
+
+// match records that event's rebuilt statement is its log entry.
+func (g *register) match(event int32) {
+	g.mu.RLock()
+	atomic.OrUint32(&g.matched[event/32], 1<<(event%32))
+	g.mu.RUnlock()
 }
 
 // statementBufs recycles the buffers statements are written into before
@@ -494,8 +514,12 @@ type regPick struct {
 	caseID      int64
 	eventID     int64
 	conditional bool
-	// The newest event's statement, when the register can rebuild it.
+	// The newest event's statement, when the register can rebuild it,
+	// and whether it was found to be the event's log entry before.
 	facts       verdictFacts
+	reg         *register
+	event       int32 // the event's index in reg
+	matched     bool
 	sig         []byte
 	keyID       string
 	logIdx      int64
@@ -609,9 +633,10 @@ func (g *register) lookup(a review.Actor, q ListingQuery, now time.Time, dst []r
 			e := &g.events[ei]
 			ans.History = append(ans.History, review.ListingEvent{Status: review.ListingStatus(g.words[e.status]), At: time.Unix(0, e.at).UTC(),
 				Action: g.words[e.action], Reason: g.get(e.reason)})
-			p.eventID, last = e.id, e
+			p.eventID, p.event, last = e.id, ei, e
 		}
 		if last != nil && last.sig > 0 {
+			p.reg, p.matched = g, atomic.LoadUint32(&g.matched[p.event/32])&(1<<(p.event%32)) != 0
 			k := int(last.sig) * ed25519.SignatureSize
 			p.sig = g.sigs[k-ed25519.SignatureSize : k : k]
 			p.keyID, p.logIdx = g.keyIDs[last.key], int64(last.logIdx)-1

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -230,6 +232,73 @@ func TestSyntheticRegisterFromMemory(t *testing.T) {
 	}
 	if m := e.s.RegisterMisses(); m != 0 {
 		t.Fatalf("%d rebuilt statements differ from the log", m)
+	}
+}
+
+// TestRegisterChecksRebuiltStatement: a statement the register rebuilds
+// is served only once it is found to be the event's log entry; one that
+// differs sends the answer to the database, and one found equal is not
+// checked again.
+func TestRegisterChecksRebuiltStatement(t *testing.T) {
+	e := newEnv(t, storetest.Backends()[0], at(2026, 3, 2, 9))
+	if err := e.s.SyntheticRegister(e.ctx, 4, e.f.Users["office"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.CatchUpRegister(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Sequence(e.ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := e.s.SyntheticListingIDs(e.ctx)
+	if err != nil || len(ids) != 4 {
+		t.Fatalf("%d ids, %v", len(ids), err)
+	}
+	answer := func(id int64) (fast, slow []store.ListingAnswer) {
+		t.Helper()
+		q := store.ListingQuery{ListingID: id}
+		fast, err := e.s.Listings(e.ctx, review.Actor{}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err = e.s.ListingsFromDatabase(e.ctx, review.Actor{}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fast, slow
+	}
+
+	wrong, right := ids[0], ids[1]
+	e.s.AlterRegisterForTest(wrong, "1999-12-31")
+	if ok, err := e.s.AttestedFromRegister(e.ctx, store.ListingQuery{ListingID: wrong}); ok || err != nil {
+		t.Fatalf("a statement rebuilt with a wrong end of validity was served from memory (%v)", err)
+	}
+	fast, slow := answer(wrong)
+	if m := e.s.RegisterMisses(); m != 2 {
+		t.Fatalf("%d misses counted, want 2", m)
+	}
+	if e.s.RegisterMatched(wrong) {
+		t.Fatal("a statement that differs from the log is marked as found in it")
+	}
+	payload, err := base64.StdEncoding.DecodeString(fast[0].Attestation.Envelope.Payload)
+	if err != nil || !reflect.DeepEqual(fast[0].Attestation, slow[0].Attestation) || strings.Contains(string(payload), "1999-12-31") {
+		t.Fatal("the answer's statement is not the log's")
+	}
+
+	if e.s.RegisterMatched(right) {
+		t.Fatal("marked before it was rebuilt")
+	}
+	for range 2 {
+		fast, slow := answer(right)
+		if !e.s.RegisterMatched(right) {
+			t.Fatal("a statement found in the log is not marked")
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("register and database differ:\n%+v\n%+v", fast, slow)
+		}
+	}
+	if m := e.s.RegisterMisses(); m != 2 {
+		t.Fatalf("%d misses counted, want 2", m)
 	}
 }
 
