@@ -212,7 +212,13 @@ func startServer(dir, pprofAddr, memLimit string) (*exec.Cmd, string) {
 	for sc.Scan() {
 		if _, url, ok := strings.Cut(sc.Text(), "listening on "); ok {
 			go io.Copy(io.Discard, out)
-			fmt.Printf("server: started and loaded the register in %.1f s; %s\n", time.Since(t0).Seconds(), rss(strconv.Itoa(cmd.Process.Pid)))
+			pid := strconv.Itoa(cmd.Process.Pid)
+			fmt.Printf("server: started and loaded the register in %.1f s; %s\n", time.Since(t0).Seconds(), rss(pid))
+			// What serve does after it listens (the register's check
+			// against the log) must not run during a load phase.
+			t0 = time.Now()
+			waitIdle(pid)
+			fmt.Printf("server: idle after %.1f s more; %s\n", time.Since(t0).Seconds(), rss(pid))
 			return cmd, url
 		}
 	}
@@ -404,6 +410,19 @@ func cpuTimes(pids []string) []float64 {
 		out[i] = (u + s) / 100
 	}
 	return out
+}
+
+// waitIdle waits until a process has used under 5 % of a CPU for a second.
+func waitIdle(pid string) {
+	last := cpuTimes([]string{pid})[0]
+	for {
+		time.Sleep(time.Second)
+		now := cpuTimes([]string{pid})[0]
+		if now-last < 0.05 {
+			return
+		}
+		last = now
+	}
 }
 
 // rss reads a process's resident and peak resident memory.

@@ -92,6 +92,9 @@ func NewToken() (token, hash string) {
 // HashToken is the stored form of a token. Tokens carry 256 random bits, so
 // a fast hash suffices: there is nothing to brute-force.
 func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
+	sum := TokenDigest(token)
 	return hex.EncodeToString(sum[:])
 }
+
+// TokenDigest is the SHA-256 a token's stored form is the hex of.
+func TokenDigest(token string) [sha256.Size]byte { return sha256.Sum256([]byte(token)) }

@@ -368,14 +368,31 @@ func serve(ctx context.Context, args []string, out io.Writer, demoMode bool) err
 	// The eligibility register and the log's tree are held in memory:
 	// load them before answering.
 	loadingGC()
-	if err := s.CatchUpRegister(ctx); err != nil {
+	// The tree first: its array, sized with room to grow, then comes
+	// from memory the heap has not used before, which stays unresident
+	// until written.
+	if _, err := s.Checkpoint(ctx); err != nil {
 		return err
 	}
-	if _, err := s.Checkpoint(ctx); err != nil {
+	if err := s.CatchUpRegister(ctx); err != nil {
 		return err
 	}
 	debug.FreeOSMemory() // what loading them read and dropped
 	servingGC(ctx)
+	// The statements the register rebuilds are checked against the log
+	// once, here rather than by the answers that would otherwise.
+	go func() {
+		t0 := time.Now()
+		n, differ, err := s.CheckRegister(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("register check", "err", err)
+		case differ > 0:
+			log.Warn("register: statements rebuilt from memory differ from the log; their answers come from the database", "checked", n, "differ", differ)
+		case err == nil:
+			log.Info("register: statements rebuilt from memory checked against the log", "checked", n, "seconds", time.Since(t0).Seconds())
+		}
+	}()
 	s.ExpertQuorum, s.CommitteeQuorum = *expertQuorum, *committeeQuorum
 	if *tieYears < 1 {
 		return fmt.Errorf("--tie-lookback-years: %d, want at least 1", *tieYears)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,7 +189,11 @@ func queryID(r *http.Request, name string) (int64, error) { return valuesID(r.UR
 
 // valuesID reads an optional positive id from parsed query values.
 func valuesID(q url.Values, name string) (int64, error) {
-	v := q.Get(name)
+	return parseID(q.Get(name), name)
+}
+
+// parseID reads parameter name's value v, an id: 0 when empty.
+func parseID(v, name string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
@@ -387,24 +392,25 @@ func (s *Server) overdue(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listings(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	lq := store.ListingQuery{PURL: q.Get("purl"), CPE: q.Get("cpe"), Digest: q.Get("digest"), Version: q.Get("version"), AsOf: q.Get("as_of")}
+	var v [len(listingParams)]string
+	firstValues(r.URL.RawQuery, listingParams[:], v[:])
+	lq := store.ListingQuery{PURL: v[0], CPE: v[1], Digest: v[2], Version: v[3], AsOf: v[4]}
 	var err error
-	if lq.ListingID, err = valuesID(q, "listing"); err != nil {
+	if lq.ListingID, err = parseID(v[5], "listing"); err != nil {
 		return err
 	}
-	if lq.ProductID, err = valuesID(q, "product"); err != nil {
-		return err
-	}
-	ans, err := s.cfg.Store.Listings(r.Context(), actor(r), lq)
-	if err != nil {
+	if lq.ProductID, err = parseID(v[6], "product"); err != nil {
 		return err
 	}
 	// Written by hand (as encoding/json would): the register's answers
 	// are what buyers' systems ask for most.
 	buf := answerBufs.Get().(*[]byte)
-	b := append((*buf)[:0], `{"items":`...)
-	b = append(store.AppendListingAnswers(b, ans), "}\n"...)
+	b, err := s.cfg.Store.AppendListings(r.Context(), actor(r), lq, append((*buf)[:0], `{"items":`...))
+	if err != nil {
+		answerBufs.Put(buf)
+		return err
+	}
+	b = append(b, "}\n"...)
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Content-Length"] = []string{strconv.Itoa(len(b))} // one write, not chunked
@@ -414,6 +420,43 @@ func (s *Server) listings(w http.ResponseWriter, r *http.Request) error {
 		answerBufs.Put(buf)
 	}
 	return nil
+}
+
+var listingParams = [...]string{"purl", "cpe", "digest", "version", "as_of", "listing", "product"}
+
+// firstValues sets vals[i] to the first value of keys[i] in a raw query,
+// as url.ParseQuery and Get would (a pair that does not parse is
+// skipped), without building the map: the register's lookups parse their
+// query on every request.
+func firstValues(raw string, keys, vals []string) {
+	var seen uint64
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, ok := unescapeQuery(k)
+		if !ok {
+			continue
+		}
+		i := slices.Index(keys, k)
+		if i < 0 || seen&(1<<i) != 0 {
+			continue
+		}
+		if vals[i], ok = unescapeQuery(v); ok {
+			seen |= 1 << i
+		}
+	}
+}
+
+func unescapeQuery(s string) (string, bool) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, true
+	}
+	u, err := url.QueryUnescape(s)
+	return u, err == nil
 }
 
 var jsonContentType = []string{"application/json; charset=utf-8"}

@@ -11,7 +11,7 @@ import (
 
 // ListingsFromDatabase answers without the in-memory register, to compare.
 func (s *Store) ListingsFromDatabase(ctx context.Context, a review.Actor, q ListingQuery) ([]ListingAnswer, error) {
-	return s.listings(ctx, a, q, false)
+	return s.listings(ctx, a, q, false, nil)
 }
 
 // RegisterMisses counts the statements the register rebuilt and found
@@ -29,7 +29,7 @@ func (s *Store) AttestedFromRegister(ctx context.Context, q ListingQuery) (bool,
 		if picks[i].scope != review.ScopePublic {
 			continue
 		}
-		a, err := s.signedFromRegister(ctx, &picks[i])
+		a, err := s.signedFromRegister(ctx, &picks[i], new(answerScratch))
 		if a == nil || err != nil {
 			return false, err
 		}

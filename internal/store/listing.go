@@ -191,12 +191,28 @@ type ListingAnswer struct {
 // Listings answers the register for the versions a query names, as the
 // actor may see them (DESIGN §3 scope rules).
 func (s *Store) Listings(ctx context.Context, a review.Actor, q ListingQuery) ([]ListingAnswer, error) {
-	return s.listings(ctx, a, q, true)
+	return s.listings(ctx, a, q, true, nil)
+}
+
+// AppendListings appends Listings' answer to b as AppendListingAnswers
+// writes it. What an answer from the register is built in is reused by
+// later calls: the eligibility API's answers leave no garbage behind.
+func (s *Store) AppendListings(ctx context.Context, a review.Actor, q ListingQuery, b []byte) ([]byte, error) {
+	sc := answerScratches.Get().(*answerScratch)
+	defer answerScratches.Put(sc)
+	ans, err := s.listings(ctx, a, q, true, sc)
+	if err != nil {
+		return b, err
+	}
+	b = AppendListingAnswers(b, ans)
+	sc.out = [1]ListingAnswer{}
+	return b, nil
 }
 
 // listings answers from the in-memory register when fast is set and it
-// can, else from the database.
-func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fast bool) ([]ListingAnswer, error) {
+// can, else from the database; sc, when not nil, is where an answer from
+// the register is built.
+func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fast bool, sc *answerScratch) ([]ListingAnswer, error) {
 	at := s.Now()
 	asOf := calendar.DateOf(at).String()
 	if q.AsOf != "" {
@@ -212,7 +228,7 @@ func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fa
 		}
 	}
 	if fast {
-		if ans, ok, err := s.registerAnswer(ctx, a, q, s.Now()); ok || err != nil {
+		if ans, ok, err := s.registerAnswer(ctx, a, q, s.Now(), sc); ok || err != nil {
 			return ans, err
 		}
 	}

@@ -324,7 +324,11 @@ func (s *Store) syncTree(ctx context.Context, q queryer) error {
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_hashes`).Scan(&n); err != nil {
 			return wrap("log", err)
 		}
-		hs = make([]tlog.Hash, 0, n)
+		// Half as much again is reserved for the entries appended after
+		// it: memory never written is not resident, and without it the
+		// first append would copy the whole array into one twice its
+		// size while both are held (64 MB at a million entries).
+		hs = make([]tlog.Hash, 0, n+n/2+1024)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx >= $1 ORDER BY idx`, start)
 	if err != nil {
@@ -469,6 +473,19 @@ func (s *Store) InclusionProof(ctx context.Context, idx, n int64) ([][]byte, err
 		return nil, review.Invalid("index", "field_invalid", "rule", err.Error())
 	}
 	return p, nil
+}
+
+// proveInclusion is InclusionProof written into into; it returns the
+// number of hashes.
+func (s *Store) proveInclusion(ctx context.Context, idx, n int64, into *[transparency.MaxProof]tlog.Hash) (int, error) {
+	if err := s.ensureTree(ctx, n); err != nil {
+		return 0, err
+	}
+	k, err := s.tree.ProveInclusion(idx, n, into)
+	if err != nil {
+		return 0, review.Invalid("index", "field_invalid", "rule", err.Error())
+	}
+	return k, nil
 }
 
 // ConsistencyProof proves that the tree of size to extends that of size from.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"net"
 	"strconv"
@@ -131,7 +132,7 @@ func (s *Store) Login(ctx context.Context, in LoginAttempt) (string, review.Acto
 		return "", review.Actor{}, err
 	}
 	if rotated {
-		s.tokenCache.forget(auth.HashToken(in.Previous))
+		s.tokenCache.forget(auth.TokenDigest(in.Previous))
 	}
 	return tok, a, nil
 }
@@ -297,11 +298,12 @@ func (s *Store) TokenActor(ctx context.Context, token string) (review.Actor, []s
 	if !strings.HasPrefix(token, auth.TokenPrefix) {
 		return review.Actor{}, nil, review.Unauthorized()
 	}
-	hash := auth.HashToken(token)
+	digest := auth.TokenDigest(token)
 	now := s.Now()
-	if c, ok := s.tokenCache.get(hash, now); ok {
+	if c, ok := s.tokenCache.get(digest, now); ok {
 		return c.actor, c.scopes, nil
 	}
+	hash := hex.EncodeToString(digest[:])
 	var uid int64
 	var kind, created, expires, lastUsed, revoked, scopes string
 	err := s.r.QueryRowContext(ctx, `SELECT user_id, kind, created_at, expires_at, last_used_at, revoked_at, scopes FROM tokens WHERE hash = $1`, hash).
@@ -331,7 +333,7 @@ func (s *Store) TokenActor(ctx context.Context, token string) (review.Actor, []s
 		end = earlier(expiresAt, now.Add(s.sessionIdle()))
 	}
 	sc := strings.Split(scopes, ",")
-	s.tokenCache.put(hash, cachedToken{actor: a, scopes: sc, expires: end, until: now.Add(TokenCacheTTL)})
+	s.tokenCache.put(digest, cachedToken{actor: a, scopes: sc, expires: end, until: now.Add(TokenCacheTTL)})
 	return a, sc, nil
 }
 

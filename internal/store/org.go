@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"strings"
@@ -188,30 +189,30 @@ type cachedToken struct {
 	expires, until time.Time
 }
 
-// tokenCache holds recently checked tokens by hash.
+// tokenCache holds recently checked tokens by digest (auth.TokenDigest).
 type tokenCache struct {
 	mu sync.RWMutex
-	m  map[string]cachedToken
+	m  map[[sha256.Size]byte]cachedToken
 }
 
-func (c *tokenCache) get(hash string, now time.Time) (cachedToken, bool) {
+func (c *tokenCache) get(hash [sha256.Size]byte, now time.Time) (cachedToken, bool) {
 	c.mu.RLock()
 	t, ok := c.m[hash]
 	c.mu.RUnlock()
 	return t, ok && now.Before(t.until) && now.Before(t.expires)
 }
 
-func (c *tokenCache) put(hash string, t cachedToken) {
+func (c *tokenCache) put(hash [sha256.Size]byte, t cachedToken) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) > 100_000 {
-		c.m = map[string]cachedToken{} // a crude bound: start over
+		c.m = map[[sha256.Size]byte]cachedToken{} // a crude bound: start over
 	}
 	c.m[hash] = t
 }
 
 // forget drops one token (a session rotated away at sign-in).
-func (c *tokenCache) forget(hash string) {
+func (c *tokenCache) forget(hash [sha256.Size]byte) {
 	c.mu.Lock()
 	delete(c.m, hash)
 	c.mu.Unlock()

@@ -428,14 +428,19 @@ func envelopeSignature(end string) (keyID string, sig []byte, ok bool) {
 // product and version, a listing), versions that have listings, and
 // results the caller may see in full (public) or not at all (an anonymous
 // caller). ok is false when the database path must answer.
-func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQuery, now time.Time) ([]ListingAnswer, bool, error) {
+func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQuery, now time.Time, sc *answerScratch) ([]ListingAnswer, bool, error) {
 	var buf [1]regPick // one version is the usual answer: no allocation for it
 	picks, ok := s.reg.lookup(a, q, now, buf[:0])
 	if !ok {
 		return nil, false, nil
 	}
 	asOf := calendar.DateOf(now).String()
-	out := make([]ListingAnswer, 0, len(picks))
+	var out []ListingAnswer
+	if sc != nil && len(picks) <= len(sc.out) {
+		out = sc.out[:0]
+	} else {
+		out = make([]ListingAnswer, 0, len(picks))
+	}
 	for i := range picks {
 		p := &picks[i]
 		ans := p.answer
@@ -451,7 +456,11 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 				return nil, false, err
 			}
 		}
-		if ans.Attestation, err = s.signedFromRegister(ctx, p); ans.Attestation == nil && err == nil {
+		into := sc
+		if into == nil || i > 0 {
+			into = new(answerScratch)
+		}
+		if ans.Attestation, err = s.signedFromRegister(ctx, p, into); ans.Attestation == nil && err == nil {
 			ans.Attestation, err = s.attestation(ctx, p.eventID)
 		}
 		if err != nil {
@@ -463,37 +472,119 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 }
 
 // signedFromRegister builds a public, unconditional listing's attestation
-// without a query: the statement rebuilt from the register, the signature
-// and log index the register read, the proof and checkpoint from the tree
-// in memory. The rebuilt envelope must hash to the log's entry, so a
-// statement that says something the register does not (a name changed
-// since, a different encoding) is never served: nil sends the caller to
-// the database.
-func (s *Store) signedFromRegister(ctx context.Context, p *regPick) (*transparency.Attestation, error) {
+// without a query, in sc: the statement rebuilt from the register, the
+// signature and log index the register read, the proof and checkpoint
+// from the tree in memory. The rebuilt envelope must be the log's entry
+// (see checkRebuilt), so a statement that says something the register
+// does not (a name changed since, a different encoding) is never served:
+// nil sends the caller to the database.
+func (s *Store) signedFromRegister(ctx context.Context, p *regPick, sc *answerScratch) (*transparency.Attestation, error) {
 	head := s.head.Load()
 	if p.conditional || p.sig == nil || head == nil || head.Size <= p.logIdx {
 		return nil, nil
 	}
+	sc.json = p.rebuild(sc.json, &sc.env, sc.sig[:])
+	k, err := s.proveInclusion(ctx, p.logIdx, head.Size, &sc.hashes)
+	if err != nil {
+		return nil, err
+	}
+	if !s.checkRebuilt(p, sc.json) {
+		return nil, nil
+	}
+	for i := range k {
+		sc.proof[i] = sc.hashes[i][:]
+	}
+	sc.att = transparency.Attestation{Kind: transparency.KindVerdict, Index: p.logIdx, Envelope: &sc.env, EnvelopeJSON: sc.json,
+		InclusionProof: sc.proof[:k:k], Checkpoint: head.Note}
+	return &sc.att, nil
+}
+
+// answerScratch is what an attestation from the register is built in: one
+// allocation, or none when AppendListings reuses it.
+type answerScratch struct {
+	att    transparency.Attestation
+	env    transparency.Envelope
+	sig    [1]transparency.Signature
+	json   []byte // the envelope's
+	hashes [transparency.MaxProof]tlog.Hash
+	proof  [transparency.MaxProof][]byte
+	out    [1]ListingAnswer
+}
+
+var answerScratches = sync.Pool{New: func() any { return new(answerScratch) }}
+
+// rebuild writes the envelope of a pick's statement into b, replacing what
+// b held, and env and sigs (of length 1).
+func (p *regPick) rebuild(b []byte, env *transparency.Envelope, sigs []transparency.Signature) []byte {
 	p.facts.validFrom = ts(time.Unix(0, p.created))[:len(time.DateOnly)]
 	p.facts.at = ts(time.Unix(0, p.at))
 	p.facts.artifact = hex.EncodeToString([]byte(p.digest))
 	scratch := statementBufs.Get().(*[]byte)
-	*scratch = p.facts.statement().AppendJSON((*scratch)[:0])
-	env, raw := transparency.OneSignature(transparency.PayloadType, *scratch, p.keyID, p.sig)
+	stmt := p.facts.statement().AppendJSON((*scratch)[:0])
+	b = slices.Grow(b[:0], transparency.OneSignatureLen(transparency.PayloadType, stmt, p.keyID, p.sig))
+	b = transparency.AppendOneSignature(b, env, sigs, transparency.PayloadType, stmt, p.keyID, p.sig)
+	*scratch = stmt
 	statementBufs.Put(scratch)
-	proof, err := s.InclusionProof(ctx, p.logIdx, head.Size)
-	if err != nil {
-		return nil, err
+	return b
+}
+
+// checkRebuilt reports whether a rebuilt envelope is its event's log
+// entry: hashed and compared the first time, remembered after (the
+// register's facts about an event do not change, nor does what they
+// rebuild). A difference is counted.
+func (s *Store) checkRebuilt(p *regPick, raw []byte) bool {
+	if p.matched {
+		return true
 	}
-	if !p.matched {
-		if leaf, err := s.tree.LeafHash(p.logIdx); err != nil || leaf != tlog.RecordHash(raw) {
-			s.regMisses.Add(1)
-			return nil, nil
+	if leaf, err := s.tree.LeafHash(p.logIdx); err != nil || leaf != tlog.RecordHash(raw) {
+		s.regMisses.Add(1)
+		return false
+	}
+	p.reg.match(p.event)
+	p.matched = true
+	return true
+}
+
+// CheckRegister checks the statement the register rebuilds for each
+// public listing's newest event against the log, as its first answer
+// would, so that answers after it need not hash. serve runs it once the
+// register is loaded; a statement found different is counted in differ,
+// and its answers come from the database.
+func (s *Store) CheckRegister(ctx context.Context) (checked, differ int, err error) {
+	var picks []regPick
+	var buf []byte
+	var env transparency.Envelope
+	var sig [1]transparency.Signature
+	for i := 0; ; i++ {
+		id, ok := s.reg.listingID(i)
+		if !ok {
+			return checked, differ, nil
 		}
-		p.reg.match(p.event)
+		if err := ctx.Err(); err != nil {
+			return checked, differ, err
+		}
+		picks, _ = s.reg.lookup(review.Actor{}, ListingQuery{ListingID: id}, s.Now(), picks[:0])
+		for j := range picks {
+			p := &picks[j]
+			if p.scope != review.ScopePublic || p.conditional || p.sig == nil || p.matched || s.tree.Size() <= p.logIdx {
+				continue
+			}
+			checked++
+			if buf = p.rebuild(buf, &env, sig[:]); !s.checkRebuilt(p, buf) {
+				differ++
+			}
+		}
 	}
-	return &transparency.Attestation{Kind: transparency.KindVerdict, Index: p.logIdx, Envelope: &env, EnvelopeJSON: raw,
-		InclusionProof: proof, Checkpoint: head.Note}, nil
+}
+
+// listingID is the id of the register's i-th listing.
+func (g *register) listingID(i int) (int64, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if i >= len(g.listings) {
+		return 0, false
+	}
+	return g.listings[i].id, true
 }
 
 // match records that event's rebuilt statement is its log entry.

@@ -118,8 +118,26 @@ func (e Envelope) Marshal() []byte {
 // into the JSON (it needs no escaping), and the envelope's strings are
 // slices of it.
 func OneSignature(payloadType string, payload []byte, keyID string, sig []byte) (Envelope, []byte) {
+	var env Envelope
+	b := make([]byte, 0, OneSignatureLen(payloadType, payload, keyID, sig))
+	b = AppendOneSignature(b, &env, make([]Signature, 1), payloadType, payload, keyID, sig)
+	return env, b
+}
+
+// OneSignatureLen is the length of OneSignature's JSON (for a type and a
+// key id that need no escaping; at most that otherwise).
+func OneSignatureLen(payloadType string, payload []byte, keyID string, sig []byte) int {
 	enc := base64.StdEncoding
-	b := make([]byte, 0, 96+len(payloadType)+enc.EncodedLen(len(payload))+len(keyID)+enc.EncodedLen(len(sig)))
+	return len(`{"payloadType":"","payload":"","signatures":[{"keyid":"","sig":""}]}`) + len(payloadType) + enc.EncodedLen(len(payload)) +
+		len(keyID) + enc.EncodedLen(len(sig))
+}
+
+// AppendOneSignature is OneSignature written into b, which must have
+// OneSignatureLen spare capacity, and into env and sigs (of length 1).
+// env's strings are slices of what it appends: they hold only while b's
+// array is not written again.
+func AppendOneSignature(b []byte, env *Envelope, sigs []Signature, payloadType string, payload []byte, keyID string, sig []byte) []byte {
+	b0 := len(b)
 	b = append(b, `{"payloadType":`...)
 	b = jsonout.String(b, payloadType)
 	b = append(b, `,"payload":"`...)
@@ -133,9 +151,10 @@ func OneSignature(payloadType string, payload []byte, keyID string, sig []byte) 
 	b = jsonout.Base64(b, sig)
 	s1 := len(b)
 	b = append(b, `"}]}`...)
-	// The strings share b's bytes, which nothing writes again.
-	text := unsafe.String(unsafe.SliceData(b), len(b))
-	return Envelope{PayloadType: payloadType, Payload: text[p0:p1], Signatures: []Signature{{KeyID: keyID, Sig: text[s0:s1]}}}, b
+	text := unsafe.String(unsafe.SliceData(b[b0:]), len(b)-b0)
+	sigs[0] = Signature{KeyID: keyID, Sig: text[s0-b0 : s1-b0]}
+	*env = Envelope{PayloadType: payloadType, Payload: text[p0-b0 : p1-b0], Signatures: sigs[:1]}
+	return b
 }
 
 // AppendJSON appends the envelope's JSON, as encoding/json writes it.

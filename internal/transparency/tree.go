@@ -154,18 +154,34 @@ func (t *Tree) Root(n int64) (tlog.Hash, error) {
 // right is complete too, except on the tree's right edge, where it is a
 // suffix [s, n) whose hash edge(n) computes once per size.
 func (t *Tree) InclusionProof(index, n int64) ([][]byte, error) {
+	var into [MaxProof]tlog.Hash
+	k, err := t.ProveInclusion(index, n, &into)
+	if err != nil {
+		return nil, err
+	}
+	flat := make([]byte, k*tlog.HashSize)
+	out := make([][]byte, k)
+	for i := range k {
+		out[i] = flat[i*tlog.HashSize : (i+1)*tlog.HashSize : (i+1)*tlog.HashSize]
+		copy(out[i], into[i][:])
+	}
+	return out, nil
+}
+
+// MaxProof bounds the hashes of a proof: one a level of a tree of 2^63
+// entries.
+const MaxProof = 64
+
+// ProveInclusion writes InclusionProof's hashes into into, leaf first, and
+// returns how many.
+func (t *Tree) ProveInclusion(index, n int64, into *[MaxProof]tlog.Hash) (int, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if index < 0 || index >= n || n > t.size {
-		return nil, fmt.Errorf("transparency: no entry %d in a tree of %d (log size %d)", index, n, t.size)
+		return 0, fmt.Errorf("transparency: no entry %d in a tree of %d (log size %d)", index, n, t.size)
 	}
 	e := t.edge(n)
-	depth := 0
-	for w := n - 1; w > 0; w >>= 1 {
-		depth++
-	}
-	flat := make([]byte, 0, depth*tlog.HashSize)
-	var sibs [64]*tlog.Hash // root first
+	var sibs [MaxProof]*tlog.Hash // root first
 	k := 0
 	lo, hi := int64(0), n
 	for hi-lo > 1 {
@@ -186,12 +202,10 @@ func (t *Tree) InclusionProof(index, n int64) ([][]byte, error) {
 		}
 		k++
 	}
-	out := make([][]byte, k)
-	for i := k - 1; i >= 0; i-- {
-		flat = append(flat, sibs[i][:]...)
-		out[k-1-i] = flat[len(flat)-tlog.HashSize:]
+	for i := range k {
+		into[i] = *sibs[k-1-i]
 	}
-	return out, nil
+	return k, nil
 }
 
 // LeafHash is the hash of entry index.
