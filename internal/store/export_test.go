@@ -29,7 +29,7 @@ func (s *Store) AttestedFromRegister(ctx context.Context, q ListingQuery) (bool,
 		if picks[i].scope != review.ScopePublic {
 			continue
 		}
-		a, err := s.signedFromRegister(ctx, &picks[i], new(answerScratch))
+		a, err := s.signedFromRegister(ctx, &picks[i], nil)
 		if a == nil || err != nil {
 			return false, err
 		}

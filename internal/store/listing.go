@@ -198,8 +198,8 @@ func (s *Store) Listings(ctx context.Context, a review.Actor, q ListingQuery) ([
 // writes it. What an answer from the register is built in is reused by
 // later calls: the eligibility API's answers leave no garbage behind.
 func (s *Store) AppendListings(ctx context.Context, a review.Actor, q ListingQuery, b []byte) ([]byte, error) {
-	sc := answerScratches.Get().(*answerScratch)
-	defer answerScratches.Put(sc)
+	sc := listingScratches.Get().(*listingScratch)
+	defer listingScratches.Put(sc)
 	ans, err := s.listings(ctx, a, q, true, sc)
 	if err != nil {
 		return b, err
@@ -212,8 +212,20 @@ func (s *Store) AppendListings(ctx context.Context, a review.Actor, q ListingQue
 // listings answers from the in-memory register when fast is set and it
 // can, else from the database; sc, when not nil, is where an answer from
 // the register is built.
-func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fast bool, sc *answerScratch) ([]ListingAnswer, error) {
+func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fast bool, sc *listingScratch) ([]ListingAnswer, error) {
 	at := s.Now()
+	if fast {
+		if !s.reg.isLoaded() {
+			if err := s.CatchUpRegister(ctx); err != nil {
+				return nil, err
+			}
+		}
+		// The register answers only as of today (an as_of it cannot
+		// answer, well formed or not, is left to what follows).
+		if ans, ok, err := s.registerAnswer(ctx, a, q, at, sc); ok || err != nil {
+			return ans, err
+		}
+	}
 	asOf := calendar.DateOf(at).String()
 	if q.AsOf != "" {
 		d, err := calendar.ParseDate(q.AsOf)
@@ -221,16 +233,6 @@ func (s *Store) listings(ctx context.Context, a review.Actor, q ListingQuery, fa
 			return nil, review.Invalid("as_of", "field_invalid", "rule", "YYYY-MM-DD")
 		}
 		at, asOf = d.AddDays(1).Time().Add(-time.Microsecond), d.String()
-	}
-	if fast && !s.reg.isLoaded() {
-		if err := s.CatchUpRegister(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if fast {
-		if ans, ok, err := s.registerAnswer(ctx, a, q, s.Now(), sc); ok || err != nil {
-			return ans, err
-		}
 	}
 	var where string
 	var args []any

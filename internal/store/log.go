@@ -465,14 +465,12 @@ func (s *Store) Entry(ctx context.Context, idx int64) (LogEntry, error) {
 
 // InclusionProof proves entry idx in the tree of size n.
 func (s *Store) InclusionProof(ctx context.Context, idx, n int64) ([][]byte, error) {
-	if err := s.ensureTree(ctx, n); err != nil {
+	var into [transparency.MaxProof]tlog.Hash
+	k, err := s.proveInclusion(ctx, idx, n, &into)
+	if err != nil {
 		return nil, err
 	}
-	p, err := s.tree.InclusionProof(idx, n)
-	if err != nil {
-		return nil, review.Invalid("index", "field_invalid", "rule", err.Error())
-	}
-	return p, nil
+	return transparency.ProofBytes(into[:k]), nil
 }
 
 // proveInclusion is InclusionProof written into into; it returns the

@@ -428,7 +428,7 @@ func envelopeSignature(end string) (keyID string, sig []byte, ok bool) {
 // product and version, a listing), versions that have listings, and
 // results the caller may see in full (public) or not at all (an anonymous
 // caller). ok is false when the database path must answer.
-func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQuery, now time.Time, sc *answerScratch) ([]ListingAnswer, bool, error) {
+func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQuery, now time.Time, sc *listingScratch) ([]ListingAnswer, bool, error) {
 	var buf [1]regPick // one version is the usual answer: no allocation for it
 	picks, ok := s.reg.lookup(a, q, now, buf[:0])
 	if !ok {
@@ -436,8 +436,9 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 	}
 	asOf := calendar.DateOf(now).String()
 	var out []ListingAnswer
+	var into *answerScratch // the first pick's attestation's, when reused
 	if sc != nil && len(picks) <= len(sc.out) {
-		out = sc.out[:0]
+		out, into = sc.out[:0], &sc.att
 	} else {
 		out = make([]ListingAnswer, 0, len(picks))
 	}
@@ -456,9 +457,8 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 				return nil, false, err
 			}
 		}
-		into := sc
-		if into == nil || i > 0 {
-			into = new(answerScratch)
+		if i > 0 {
+			into = nil
 		}
 		if ans.Attestation, err = s.signedFromRegister(ctx, p, into); ans.Attestation == nil && err == nil {
 			ans.Attestation, err = s.attestation(ctx, p.eventID)
@@ -472,24 +472,26 @@ func (s *Store) registerAnswer(ctx context.Context, a review.Actor, q ListingQue
 }
 
 // signedFromRegister builds a public, unconditional listing's attestation
-// without a query, in sc: the statement rebuilt from the register, the
-// signature and log index the register read, the proof and checkpoint
-// from the tree in memory. The rebuilt envelope must be the log's entry
-// (see checkRebuilt), so a statement that says something the register
-// does not (a name changed since, a different encoding) is never served:
-// nil sends the caller to the database.
+// without a query, in sc (or in one allocation if nil): the statement
+// rebuilt from the register, the signature and log index the register
+// read, the proof and checkpoint from the tree in memory. The rebuilt
+// envelope must be the log's entry (see checkRebuilt), so a statement that
+// says something the register does not (a name changed since, a different
+// encoding) is never served: nil sends the caller to the database.
 func (s *Store) signedFromRegister(ctx context.Context, p *regPick, sc *answerScratch) (*transparency.Attestation, error) {
 	head := s.head.Load()
-	if p.conditional || p.sig == nil || head == nil || head.Size <= p.logIdx {
+	if head == nil || !p.rebuildable(head.Size) {
 		return nil, nil
 	}
-	sc.json = p.rebuild(sc.json, &sc.env, sc.sig[:])
+	if sc == nil {
+		sc = new(answerScratch)
+	}
+	if sc.json = p.rebuild(sc.json, &sc.env, sc.sig[:]); !s.checkRebuilt(p, sc.json) {
+		return nil, nil
+	}
 	k, err := s.proveInclusion(ctx, p.logIdx, head.Size, &sc.hashes)
 	if err != nil {
 		return nil, err
-	}
-	if !s.checkRebuilt(p, sc.json) {
-		return nil, nil
 	}
 	for i := range k {
 		sc.proof[i] = sc.hashes[i][:]
@@ -499,8 +501,7 @@ func (s *Store) signedFromRegister(ctx context.Context, p *regPick, sc *answerSc
 	return &sc.att, nil
 }
 
-// answerScratch is what an attestation from the register is built in: one
-// allocation, or none when AppendListings reuses it.
+// answerScratch is what an attestation from the register is built in.
 type answerScratch struct {
 	att    transparency.Attestation
 	env    transparency.Envelope
@@ -508,10 +509,22 @@ type answerScratch struct {
 	json   []byte // the envelope's
 	hashes [transparency.MaxProof]tlog.Hash
 	proof  [transparency.MaxProof][]byte
-	out    [1]ListingAnswer
 }
 
-var answerScratches = sync.Pool{New: func() any { return new(answerScratch) }}
+// listingScratch is what AppendListings reuses from one call to the next:
+// the usual answer, about one version, and its attestation.
+type listingScratch struct {
+	out [1]ListingAnswer
+	att answerScratch
+}
+
+var listingScratches = sync.Pool{New: func() any { return new(listingScratch) }}
+
+// rebuildable reports whether the register can rebuild the pick's
+// statement and prove it in a log of size entries.
+func (p *regPick) rebuildable(size int64) bool {
+	return p.scope == review.ScopePublic && !p.conditional && p.sig != nil && p.logIdx < size
+}
 
 // rebuild writes the envelope of a pick's statement into b, replacing what
 // b held, and env and sigs (of length 1).
@@ -566,7 +579,7 @@ func (s *Store) CheckRegister(ctx context.Context) (checked, differ int, err err
 		picks, _ = s.reg.lookup(review.Actor{}, ListingQuery{ListingID: id}, s.Now(), picks[:0])
 		for j := range picks {
 			p := &picks[j]
-			if p.scope != review.ScopePublic || p.conditional || p.sig == nil || p.matched || s.tree.Size() <= p.logIdx {
+			if p.matched || !p.rebuildable(s.tree.Size()) {
 				continue
 			}
 			checked++

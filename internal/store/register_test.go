@@ -229,6 +229,12 @@ func TestSyntheticRegisterFromMemory(t *testing.T) {
 		if !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("listing %d: register and database differ:\n%+v\n%+v", id, fast, slow)
 		}
+		// The API's way, built in buffers reused from one answer to the
+		// next: the same bytes.
+		b, err := e.s.AppendListings(e.ctx, review.Actor{}, q, []byte("x"))
+		if want := store.AppendListingAnswers([]byte("x"), slow); err != nil || string(b) != string(want) {
+			t.Fatalf("listing %d: AppendListings wrote (%v)\n%s\nwant\n%s", id, err, b, want)
+		}
 	}
 	if m := e.s.RegisterMisses(); m != 0 {
 		t.Fatalf("%d rebuilt statements differ from the log", m)

@@ -337,16 +337,24 @@ func (s *Store) reportContent(ctx context.Context, q queryer, providerOrgID int6
 	for _, a := range review.RiskAreas {
 		out.Areas = append(out.Areas, *areas[a])
 	}
-	out.PublicReports = make([]PublicReportCount, 0, len(review.ReportStatuses))
-	for _, st := range review.ReportStatuses {
-		var n int
-		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM public_reports WHERE status = $1 AND filed_at >= $2 AND filed_at <= $3
-			AND (provider_org_id = $4 OR product_id IN (SELECT id FROM products WHERE provider_org_id = $4))`,
-			string(st), ts(start), ts(end), providerOrgID).Scan(&n)
-		if err != nil {
-			return nil, wrap("report public reports", err)
+	counts, err := queryAll(ctx, q, "report public reports", `SELECT status, COUNT(*) FROM public_reports WHERE filed_at >= $1 AND filed_at <= $2
+		AND (provider_org_id = $3 OR product_id IN (SELECT id FROM products WHERE provider_org_id = $3)) GROUP BY status`,
+		func(r *sql.Rows) (PublicReportCount, error) {
+			var c PublicReportCount
+			return c, r.Scan(&c.Status, &c.Count)
+		}, ts(start), ts(end), providerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	// Every status, in their order, those without a report counted 0.
+	out.PublicReports = make([]PublicReportCount, len(review.ReportStatuses))
+	for i, st := range review.ReportStatuses {
+		out.PublicReports[i].Status = st
+		for _, c := range counts {
+			if c.Status == st {
+				out.PublicReports[i].Count = c.Count
+			}
 		}
-		out.PublicReports = append(out.PublicReports, PublicReportCount{Status: st, Count: n})
 	}
 	return out, nil
 }

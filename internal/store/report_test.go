@@ -145,6 +145,14 @@ func TestProviderReport(t *testing.T) {
 				if got, want := received(r3.Content), received(c)+1; got != want {
 					t.Errorf("received public reports: %d, want %d", got, want)
 				}
+				if len(r3.Content.PublicReports) != len(review.ReportStatuses) {
+					t.Errorf("public reports counted by %d statuses, want every one: %+v", len(r3.Content.PublicReports), r3.Content.PublicReports)
+				}
+				for i, pr := range r3.Content.PublicReports {
+					if pr.Status != review.ReportStatuses[i] {
+						t.Errorf("count %d is of %q, want %q", i, pr.Status, review.ReportStatuses[i])
+					}
+				}
 				if b, _ := json.Marshal(r3); strings.Contains(string(b), tip) {
 					t.Error("the report carries a public report's text")
 				}

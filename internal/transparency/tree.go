@@ -3,6 +3,7 @@ package transparency
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -159,13 +160,18 @@ func (t *Tree) InclusionProof(index, n int64) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	flat := make([]byte, k*tlog.HashSize)
-	out := make([][]byte, k)
-	for i := range k {
+	return ProofBytes(into[:k]), nil
+}
+
+// ProofBytes copies a proof's hashes into the [][]byte of an Attestation.
+func ProofBytes(hs []tlog.Hash) [][]byte {
+	flat := make([]byte, len(hs)*tlog.HashSize)
+	out := make([][]byte, len(hs))
+	for i := range hs {
 		out[i] = flat[i*tlog.HashSize : (i+1)*tlog.HashSize : (i+1)*tlog.HashSize]
-		copy(out[i], into[i][:])
+		copy(out[i], hs[i][:])
 	}
-	return out, nil
+	return out
 }
 
 // MaxProof bounds the hashes of a proof: one a level of a tree of 2^63
@@ -181,30 +187,27 @@ func (t *Tree) ProveInclusion(index, n int64, into *[MaxProof]tlog.Hash) (int, e
 		return 0, fmt.Errorf("transparency: no entry %d in a tree of %d (log size %d)", index, n, t.size)
 	}
 	e := t.edge(n)
-	var sibs [MaxProof]*tlog.Hash // root first
-	k := 0
+	k := 0 // siblings found, root first, then reversed
 	lo, hi := int64(0), n
 	for hi-lo > 1 {
 		split := int64(1) << (bits.Len64(uint64(hi-lo-1)) - 1) // the largest power of two below hi-lo
 		mid := lo + split
 		if index < mid {
 			if w := n - mid; hi == n && w&(w-1) != 0 {
-				sibs[k] = &e.hashes[e.slot(mid)]
+				into[k] = e.hashes[e.slot(mid)]
 			} else {
 				l := bits.TrailingZeros64(uint64(hi - mid))
-				sibs[k] = t.node(l, mid>>l)
+				into[k] = *t.node(l, mid>>l)
 			}
 			hi = mid
 		} else {
 			l := bits.TrailingZeros64(uint64(split))
-			sibs[k] = t.node(l, lo>>l)
+			into[k] = *t.node(l, lo>>l)
 			lo = mid
 		}
 		k++
 	}
-	for i := range k {
-		into[i] = *sibs[k-1-i]
-	}
+	slices.Reverse(into[:k])
 	return k, nil
 }
 
