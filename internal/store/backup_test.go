@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"shencha/internal/demo"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
 	"shencha/internal/transparency"
@@ -18,10 +17,7 @@ import (
 func TestVerifyLog(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			if _, err := e.s.Sequence(e.ctx, 0); err != nil {
 				t.Fatal(err)
 			}

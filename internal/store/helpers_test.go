@@ -65,6 +65,16 @@ type env struct {
 
 // newEnv opens a fresh database of the backend, sets the clock to start and
 // seeds the demo organisations, people and products.
+// newCasesEnv is newEnv at the demo's date with the demo's cases too.
+func newCasesEnv(tb testing.TB, b storetest.Backend) *env {
+	tb.Helper()
+	e := newEnv(tb, b, at(2026, 3, 2, 9))
+	if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
 func newEnv(tb testing.TB, b storetest.Backend, start time.Time) *env {
 	tb.Helper()
 	s := storetest.Open(tb, b)

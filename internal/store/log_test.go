@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"shencha/internal/demo"
 	"shencha/internal/review"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
@@ -22,10 +21,7 @@ import (
 func TestTransparencyLog(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			trust := transparency.Trust{VerdictKeys: e.s.Keys().VerdictKeys(), LogKeys: e.s.Keys().LogKeys()}
 			office := e.f.Actors["office"]
 			// Before sequencing the statements are signed but pending.

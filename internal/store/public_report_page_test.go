@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"testing"
 
-	"shencha/internal/demo"
 	"shencha/internal/review"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
@@ -103,10 +102,7 @@ func sameIDs(tb testing.TB, what string, got, want []int64) {
 func TestPublicReportPaging(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			office := e.actor(t, "office")
 			const filed = 130
 			for i := range filed {

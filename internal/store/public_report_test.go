@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"shencha/internal/demo"
 	"shencha/internal/review"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
@@ -45,10 +44,7 @@ func wantErr(tb testing.TB, err error, kind review.Kind, field string) {
 func TestPublicReports(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			office := e.actor(t, "office")
 			file := store.ReportFile{Digest: "sha256:" + strings.Repeat("ab", 32), Size: 12, Filename: "capture.png", ContentType: "image/png"}
 			named := e.fileReport(t, review.NewReport{ProductID: e.f.Router.ID, Subject: "firmware 3.1.0",

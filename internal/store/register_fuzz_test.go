@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"testing"
 
-	"shencha/internal/demo"
 	"shencha/internal/review"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
@@ -20,10 +19,7 @@ import (
 // refused question is a bad request naming its field, the hand-written
 // JSON is encoding/json's, and nobody is told a result outside their scope.
 func FuzzListings(f *testing.F) {
-	e := newEnv(f, storetest.Backends()[0], at(2026, 3, 2, 9))
-	if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-		f.Fatal(err)
-	}
+	e := newCasesEnv(f, storetest.Backends()[0])
 	if _, err := e.s.Sequence(e.ctx, 0); err != nil {
 		f.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"shencha/internal/demo"
 	"shencha/internal/review"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
@@ -23,10 +22,7 @@ import (
 func TestRegisterMatchesDatabase(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			if _, err := e.s.Sequence(e.ctx, 0); err != nil {
 				t.Fatal(err)
 			}
@@ -149,10 +145,7 @@ func purlWithoutVersion(p string) string {
 // log is sequenced (run with -race): every answer is whole, and the last
 // one matches the database.
 func TestRegisterConcurrent(t *testing.T) {
-	e := newEnv(t, storetest.Backends()[0], at(2026, 3, 2, 9))
-	if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-		t.Fatal(err)
-	}
+	e := newCasesEnv(t, storetest.Backends()[0])
 	office := e.f.Actors["office"]
 	done := make(chan struct{})
 	errs := make(chan error, 8)
@@ -199,20 +192,7 @@ func TestRegisterConcurrent(t *testing.T) {
 // say what the database says, so the register serves them from memory,
 // and its answers equal the database's.
 func TestSyntheticRegisterFromMemory(t *testing.T) {
-	e := newEnv(t, storetest.Backends()[0], at(2026, 3, 2, 9))
-	if err := e.s.SyntheticRegister(e.ctx, 40, e.f.Users["office"].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.s.CatchUpRegister(e.ctx); err != nil { // the register is loaded, so sequencing keeps it current
-		t.Fatal(err)
-	}
-	if _, err := e.s.Sequence(e.ctx, 0); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := e.s.SyntheticListingIDs(e.ctx)
-	if err != nil || len(ids) != 40 {
-		t.Fatalf("%d ids, %v", len(ids), err)
-	}
+	e, ids := syntheticEnv(t, 40)
 	for _, id := range ids {
 		q := store.ListingQuery{ListingID: id}
 		if ok, err := e.s.AttestedFromRegister(e.ctx, q); !ok || err != nil {
@@ -246,20 +226,7 @@ func TestSyntheticRegisterFromMemory(t *testing.T) {
 // differs sends the answer to the database, and one found equal is not
 // checked again.
 func TestRegisterChecksRebuiltStatement(t *testing.T) {
-	e := newEnv(t, storetest.Backends()[0], at(2026, 3, 2, 9))
-	if err := e.s.SyntheticRegister(e.ctx, 4, e.f.Users["office"].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.s.CatchUpRegister(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.s.Sequence(e.ctx, 0); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := e.s.SyntheticListingIDs(e.ctx)
-	if err != nil || len(ids) != 4 {
-		t.Fatalf("%d ids, %v", len(ids), err)
-	}
+	e, ids := syntheticEnv(t, 4)
 	answer := func(id int64) (fast, slow []store.ListingAnswer) {
 		t.Helper()
 		q := store.ListingQuery{ListingID: id}
@@ -318,16 +285,35 @@ func TestRegisterChecksRebuiltStatement(t *testing.T) {
 	}
 }
 
+// syntheticEnv is an environment with a synthetic register of n public
+// listings, loaded before the log is sequenced (so sequencing keeps it
+// current), and the listings' ids.
+func syntheticEnv(t *testing.T, n int) (*env, []int64) {
+	t.Helper()
+	e := newEnv(t, storetest.Backends()[0], at(2026, 3, 2, 9))
+	if err := e.s.SyntheticRegister(e.ctx, n, e.f.Users["office"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.CatchUpRegister(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Sequence(e.ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := e.s.SyntheticListingIDs(e.ctx)
+	if err != nil || len(ids) != n {
+		t.Fatalf("%d ids, %v", len(ids), err)
+	}
+	return e, ids
+}
+
 // TestSignatureBackfill: migration 0005 derives from the log's envelopes
 // the same signatures the sequencer records, so a log written before it
 // is served from memory as well.
 func TestSignatureBackfill(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			if _, err := e.s.Sequence(e.ctx, 0); err != nil {
 				t.Fatal(err)
 			}
@@ -355,10 +341,7 @@ func TestListingEventsCommitInOrder(t *testing.T) {
 			if b.Name != "postgres" {
 				t.Skip("SQLite has one writer: its transactions cannot interleave")
 			}
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			if err := e.s.CatchUpRegister(e.ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"shencha/internal/calendar"
-	"shencha/internal/demo"
 	"shencha/internal/review"
 	"shencha/internal/store"
 	"shencha/internal/storetest"
@@ -36,10 +35,7 @@ var confidential = []string{"Checked on the sample", "Undeclared remote access p
 func TestProviderReport(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			office := e.actor(t, "office")
 			p1 := e.f.Orgs["provider1"].ID
 
@@ -287,10 +283,7 @@ func TestProviderReport(t *testing.T) {
 func TestLetterPDF(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			e := newEnv(t, b, at(2026, 3, 2, 9))
-			if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-				t.Fatal(err)
-			}
+			e := newCasesEnv(t, b)
 			renders := 0
 			render := func(v *store.CaseView, committee bool, lang string) ([]byte, error) {
 				renders++
@@ -351,10 +344,7 @@ func TestLetterPDF(t *testing.T) {
 // TestDraftQuarterlyReports drafts, after a quarter ends, the report of
 // each provider with a public result, once.
 func TestDraftQuarterlyReports(t *testing.T) {
-	e := newEnv(t, storetest.Backends()[0], at(2026, 3, 2, 9))
-	if err := demo.SeedCases(e.ctx, e.s, e.f); err != nil {
-		t.Fatal(err)
-	}
+	e := newCasesEnv(t, storetest.Backends()[0])
 	if n, err := e.s.DraftQuarterlyReports(e.ctx); err != nil || n != 0 {
 		t.Fatalf("within the quarter: %d, %v; want none (Q4 2025 had no result)", n, err)
 	}
